@@ -1,0 +1,79 @@
+//! Who is calling: access keys, their format and digests, built-in roles and
+//! permissions, and turning request metadata into a [`Caller`].
+//!
+//! Invariant: this is the only module that sees a key's secret; it leaves
+//! here as a digest or a redacted string.
+
+pub mod keys;
+pub mod roles;
+
+pub use keys::Secret;
+pub use roles::Role;
+
+use crate::domain::{Error, Result, User};
+use crate::store::Reader;
+
+/// The user a call acts as, and who authenticated it.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The user the call acts as (the impersonated one, if any).
+    pub user: User,
+    /// `user`'s highest built-in role.
+    pub role: Role,
+    /// The authenticated user's id when it impersonates `user`.
+    pub impersonator: Option<String>,
+}
+
+impl Caller {
+    /// Wraps a user.
+    pub fn new(user: User) -> Self {
+        let role = Role::highest(&user.roles);
+        Caller {
+            user,
+            role,
+            impersonator: None,
+        }
+    }
+
+    /// The id of the user the call acts as.
+    pub fn id(&self) -> &str {
+        &self.user.id
+    }
+}
+
+/// The key in an `authorization` header value: `Bearer <key>`, the scheme
+/// case-insensitive, exactly one space.
+pub fn bearer(value: &str) -> Option<&str> {
+    let (scheme, key) = value.split_at_checked(7)?;
+    (scheme.eq_ignore_ascii_case("bearer ") && !key.is_empty() && !key.starts_with(' '))
+        .then_some(key)
+}
+
+/// Authenticates a key: the user it belongs to. Every failure is the same
+/// `Error::Unauthenticated`.
+pub fn authenticate(store: &impl Reader, key: Option<&str>) -> Result<Caller> {
+    let key = key
+        .filter(|k| keys::plausible(k))
+        .ok_or(Error::Unauthenticated)?;
+    let record = store
+        .key(&keys::digest(key))?
+        .ok_or(Error::Unauthenticated)?;
+    let user = store.user(&record.user_id)?.ok_or(Error::Unauthenticated)?;
+    Ok(Caller::new(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header grammar of SPEC §3.
+    #[test]
+    fn bearer_header() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bEaReR abc"), Some("abc"));
+        assert_eq!(bearer("Bearer  abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearerabc"), None);
+    }
+}

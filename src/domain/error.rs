@@ -1,0 +1,76 @@
+//! The one error type of roster's domain and store. `api::status` is the one
+//! place that turns it into a gRPC status.
+
+/// Why an operation failed, with the context a user needs.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No, a malformed, an unknown or a deleted access key. Deliberately
+    /// carries no detail: every cause looks alike to the caller.
+    #[error("missing or invalid access key")]
+    Unauthenticated,
+    /// The request's own shape is wrong; `field` is its path in the request
+    /// (e.g. `user.id`).
+    #[error("invalid {field}: {description}")]
+    Invalid { field: String, description: String },
+    /// The caller lacks the permission, or the target lies outside its scope.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// The addressed or a referenced object does not exist.
+    #[error("{kind} `{id}` not found")]
+    NotFound { kind: &'static str, id: String },
+    /// The id or key name is taken.
+    #[error("{kind} `{id}` already exists")]
+    AlreadyExists { kind: &'static str, id: String },
+    /// The operation is refused in the current state (a non-empty tenant,
+    /// the last super-admin, ...). `reason` is a stable machine-readable code.
+    #[error("{message}")]
+    FailedPrecondition {
+        reason: &'static str,
+        message: String,
+    },
+    /// A limit was reached through earlier requests, or the server is full.
+    #[error("{message}")]
+    ResourceExhausted {
+        reason: &'static str,
+        message: String,
+    },
+    /// The call's deadline passed before the operation reached the store.
+    #[error("deadline exceeded")]
+    DeadlineExceeded,
+    /// The server is starting or shutting down.
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// Storage or I/O failed. The text goes to the log, never to the client.
+    #[error("storage failure: {0}")]
+    Storage(String),
+}
+
+impl Error {
+    /// An `Invalid` error for `field`.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+
+    /// A `PermissionDenied` error.
+    pub fn denied(why: impl Into<String>) -> Self {
+        Error::PermissionDenied(why.into())
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Storage(format!("corrupt record: {e}"))
+    }
+}
+
+/// Result with roster's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,30 @@
+//! roster: a multi-tenant user directory served over gRPC.
+//!
+//! Code map (see ARCHITECTURE.md for the invariants):
+//! - [`config`]: the command line and its environment fallbacks.
+//! - [`server`]: builds and runs the gRPC server: health, reflection, limits,
+//!   startup and graceful shutdown.
+//! - [`api`]: the `roster.v1.UserService` handlers; the only module that
+//!   knows the generated proto types.
+//! - [`auth`]: access keys, roles and permissions, callers.
+//! - [`domain`]: records, data rules, paging, errors and the [`domain::Directory`]
+//!   that runs every operation.
+//! - [`store`]: the `Store` trait and its sled implementation.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+
+/// The generated protobuf types and gRPC stubs of `roster.v1`.
+pub mod pb {
+    #![allow(missing_docs, clippy::all)]
+    tonic::include_proto!("roster.v1");
+
+    /// The encoded descriptor set of `roster.v1`, for gRPC reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("roster_descriptor");
+}

@@ -1,0 +1,544 @@
+//! The sled implementation of [`Store`].
+//!
+//! Everything lives in one sled tree, keys prefixed by kind, indexes beside
+//! the records, so that one `Tree::apply_batch` makes a change atomic without
+//! sled's slow multi-tree transactions (FACTS.md). One writer thread runs the
+//! changes in order: it applies each change's batch, and after a group of
+//! them flushes sled and `fdatasync`s its log once before answering the whole
+//! group (group commit). Nobody else ever calls `flush_async`, which hangs
+//! under concurrency in sled 0.34.
+//!
+//! Key layout (ids never contain `/`):
+//! ```text
+//! o/<org>                Organization (JSON)
+//! t/<tenant>             Tenant (JSON)
+//! u/<user>               User (JSON)
+//! ot/<org>/<tenant>      index: tenants of an organization
+//! ou/<org>/<user>        index: users of an organization
+//! tu/<tenant>/<user>     index: users of a tenant
+//! sa/<user>              index: super-admins
+//! k/<digest hex>         AccessKey (JSON)
+//! uk/<user>/<key name>   index: a user's keys, value the digest hex
+//! c/<user>               a user's configuration (JSON object)
+//! meta/bootstrapped      set once the first-start bootstrap is done
+//! ```
+
+use std::{
+    fs::File, ops::Bound, panic::AssertUnwindSafe, path::Path, sync::Arc, thread, time::Instant,
+};
+
+use serde::{de::DeserializeOwned, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Reader, Store, Txn, UserScope};
+use crate::domain::{AccessKey, Error, JsonMap, KeyDigest, Organization, Result, Tenant, User};
+
+impl From<sled::Error> for Error {
+    fn from(e: sled::Error) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+/// Most changes one group commit answers at once.
+const MAX_GROUP: usize = 512;
+/// Changes waiting for the writer before senders wait.
+const QUEUE: usize = 4096;
+
+/// Called with the group's sync result once the change is durable (or not).
+type Commit = Box<dyn FnOnce(Result<()>) + Send>;
+/// One change, run on the writer thread.
+type Job = Box<dyn FnOnce(&mut SledTxn<'_>) -> Commit + Send>;
+
+/// roster's records in a sled database.
+pub struct SledStore {
+    tree: sled::Tree,
+    durable: Arc<Durable>,
+    /// None only while dropping.
+    jobs: Option<mpsc::Sender<Job>>,
+    writer: Option<thread::JoinHandle<()>>,
+}
+
+impl Drop for SledStore {
+    /// Stops the writer after the changes queued before, so that the
+    /// database is closed (and its lock released) when this returns.
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// What a durable sync needs: the database and its log file.
+struct Durable {
+    db: sled::Db,
+    log: File,
+}
+
+impl Durable {
+    /// Flushes sled's buffers, then `fdatasync`s the log: `flush()` alone only
+    /// calls `sync_file_range` (FACTS.md).
+    fn sync(&self) -> Result<()> {
+        self.db.flush()?;
+        self.log.sync_data()?;
+        Ok(())
+    }
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir` and starts its writer thread.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let db = sled::Config::new().path(dir).open()?;
+        let tree = (*db).clone();
+        let log = File::open(dir.join("db"))?;
+        // Make the files' directory entries durable too.
+        File::open(dir)?.sync_all()?;
+        let durable = Arc::new(Durable { db, log });
+        let (jobs, rx) = mpsc::channel(QUEUE);
+        let writer_tree = tree.clone();
+        let writer_durable = durable.clone();
+        let writer = thread::Builder::new()
+            .name("roster-writer".into())
+            .spawn(move || writer(writer_tree, writer_durable, rx))?;
+        Ok(SledStore {
+            tree,
+            durable,
+            jobs: Some(jobs),
+            writer: Some(writer),
+        })
+    }
+}
+
+/// The writer thread: runs changes in arrival order and answers each group
+/// after one durable sync.
+fn writer(tree: sled::Tree, durable: Arc<Durable>, mut rx: mpsc::Receiver<Job>) {
+    let mut pending: Vec<Commit> = Vec::with_capacity(MAX_GROUP);
+    while let Some(first) = rx.blocking_recv() {
+        let mut applied = false;
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            let mut txn = SledTxn::new(&tree);
+            // A bug in one change must not take the writer down with it.
+            match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
+                Ok(commit) if txn.aborted || txn.empty => pending.push(commit),
+                Ok(commit) => match tree.apply_batch(txn.batch) {
+                    Ok(()) => {
+                        applied = true;
+                        pending.push(commit);
+                    }
+                    Err(e) => commit(Err(e.into())),
+                },
+                Err(_) => tracing::error!("a store change panicked; it was not applied"),
+            }
+            if pending.len() < MAX_GROUP {
+                next = rx.try_recv().ok();
+            }
+        }
+        let synced = if applied { durable.sync() } else { Ok(()) };
+        if let Err(e) = &synced {
+            tracing::error!(error = %e, "store sync failed");
+        }
+        for commit in pending.drain(..) {
+            commit(match &synced {
+                Ok(()) => Ok(()),
+                Err(e) => Err(Error::Storage(e.to_string())),
+            });
+        }
+    }
+}
+
+impl Store for SledStore {
+    fn write<T, F>(
+        &self,
+        deadline: Instant,
+        f: F,
+    ) -> impl std::future::Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Txn) -> Result<T> + Send + 'static,
+    {
+        let jobs = self.jobs.clone();
+        async move {
+            let (tx, rx) = oneshot::channel::<Result<T>>();
+            let job: Job = Box::new(move |txn| {
+                if Instant::now() >= deadline {
+                    txn.aborted = true;
+                    let _ = tx.send(Err(Error::DeadlineExceeded));
+                    return Box::new(|_| ());
+                }
+                match f(txn) {
+                    Ok(value) => Box::new(move |synced: Result<()>| {
+                        let _ = tx.send(synced.map(|()| value));
+                    }),
+                    Err(e) => {
+                        txn.aborted = true;
+                        let _ = tx.send(Err(e));
+                        Box::new(|_| ())
+                    }
+                }
+            });
+            jobs.ok_or_else(|| Error::Storage("the store is closed".into()))?
+                .send(job)
+                .await
+                .map_err(|_| Error::Storage("the store's writer has stopped".into()))?;
+            rx.await
+                .map_err(|_| Error::Storage("a store change failed".into()))?
+        }
+    }
+
+    fn sync(&self) -> Result<()> {
+        self.durable.sync()
+    }
+}
+
+/// The pending writes of one change.
+struct SledTxn<'a> {
+    tree: &'a sled::Tree,
+    batch: sled::Batch,
+    /// No write was staged.
+    empty: bool,
+    /// The change failed or expired: its batch must not be applied.
+    aborted: bool,
+}
+
+impl<'a> SledTxn<'a> {
+    fn new(tree: &'a sled::Tree) -> Self {
+        SledTxn {
+            tree,
+            batch: sled::Batch::default(),
+            empty: true,
+            aborted: false,
+        }
+    }
+
+    fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.empty = false;
+        self.batch.insert(key, value);
+    }
+
+    fn remove(&mut self, key: Vec<u8>) {
+        self.empty = false;
+        self.batch.remove(key);
+    }
+
+    fn insert_json<T: Serialize>(&mut self, key: Vec<u8>, value: &T) -> Result<()> {
+        let bytes = serde_json::to_vec(value)?;
+        self.insert(key, bytes);
+        Ok(())
+    }
+}
+
+fn key(parts: &[&str]) -> Vec<u8> {
+    parts.join("/").into_bytes()
+}
+
+fn hex(digest: &KeyDigest) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &[u8]) -> Result<KeyDigest> {
+    let bad = || Error::Storage("corrupt key digest in index".into());
+    if s.len() != 64 {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in s.chunks(2).enumerate() {
+        let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
+        out[i] = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+fn get_json<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>> {
+    match tree.get(key)? {
+        Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// The last path segments of up to `limit` keys under `prefix/`, after
+/// `after`, in key order.
+fn scan_ids(tree: &sled::Tree, prefix: &[&str], after: &str, limit: usize) -> Result<Vec<String>> {
+    let mut start = key(prefix);
+    start.push(b'/');
+    let prefix_len = start.len();
+    let lower = if after.is_empty() {
+        Bound::Included(start.clone())
+    } else {
+        let mut from = start.clone();
+        from.extend_from_slice(after.as_bytes());
+        Bound::Excluded(from)
+    };
+    let mut ids = Vec::new();
+    for item in tree.range::<Vec<u8>, _>((lower, Bound::Unbounded)) {
+        if ids.len() >= limit {
+            break;
+        }
+        let (k, _) = item?;
+        if !k.starts_with(&start) {
+            break;
+        }
+        let id = std::str::from_utf8(&k[prefix_len..])
+            .map_err(|_| Error::Storage("corrupt index key".into()))?;
+        ids.push(id.to_owned());
+    }
+    Ok(ids)
+}
+
+/// Loads the records `ids` point at, under `kind/`.
+fn load_all<T: DeserializeOwned>(
+    tree: &sled::Tree,
+    kind: &str,
+    ids: Vec<String>,
+) -> Result<Vec<T>> {
+    ids.into_iter()
+        .map(|id| {
+            get_json(tree, &key(&[kind, &id]))?.ok_or_else(|| {
+                Error::Storage(format!("index points at missing record {kind}/{id}"))
+            })
+        })
+        .collect()
+}
+
+/// Reads shared by the store and its transactions.
+fn read_tree(tree: &sled::Tree) -> TreeReader<'_> {
+    TreeReader(tree)
+}
+
+struct TreeReader<'a>(&'a sled::Tree);
+
+impl Reader for TreeReader<'_> {
+    fn org(&self, id: &str) -> Result<Option<Organization>> {
+        get_json(self.0, &key(&["o", id]))
+    }
+
+    fn tenant(&self, id: &str) -> Result<Option<Tenant>> {
+        get_json(self.0, &key(&["t", id]))
+    }
+
+    fn user(&self, id: &str) -> Result<Option<User>> {
+        get_json(self.0, &key(&["u", id]))
+    }
+
+    fn key(&self, digest: &KeyDigest) -> Result<Option<AccessKey>> {
+        get_json(self.0, &key(&["k", &hex(digest)]))
+    }
+
+    fn key_digest(&self, user_id: &str, name: &str) -> Result<Option<KeyDigest>> {
+        match self.0.get(key(&["uk", user_id, name]))? {
+            Some(v) => Ok(Some(unhex(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn config(&self, user_id: &str) -> Result<JsonMap> {
+        Ok(get_json(self.0, &key(&["c", user_id]))?.unwrap_or_default())
+    }
+
+    fn list_orgs(&self, after: &str, limit: usize) -> Result<Vec<Organization>> {
+        let ids = scan_ids(self.0, &["o"], after, limit)?;
+        load_all(self.0, "o", ids)
+    }
+
+    fn list_tenants(&self, org_id: &str, after: &str, limit: usize) -> Result<Vec<Tenant>> {
+        let ids = scan_ids(self.0, &["ot", org_id], after, limit)?;
+        load_all(self.0, "t", ids)
+    }
+
+    fn list_users(&self, scope: UserScope<'_>, after: &str, limit: usize) -> Result<Vec<User>> {
+        let prefix = match scope {
+            UserScope::Org(org) => ["ou", org],
+            UserScope::Tenant(tenant) => ["tu", tenant],
+        };
+        let ids = scan_ids(self.0, &prefix, after, limit)?;
+        load_all(self.0, "u", ids)
+    }
+
+    fn list_keys(&self, user_id: &str, after: &str, limit: usize) -> Result<Vec<AccessKey>> {
+        scan_ids(self.0, &["uk", user_id], after, limit)?
+            .into_iter()
+            .map(|name| {
+                let digest = self
+                    .key_digest(user_id, &name)?
+                    .ok_or_else(|| Error::Storage("key index changed during a scan".into()))?;
+                self.key(&digest)?.ok_or_else(|| {
+                    Error::Storage(format!("index points at missing key {user_id}/{name}"))
+                })
+            })
+            .collect()
+    }
+
+    fn count_keys(&self, user_id: &str) -> Result<usize> {
+        Ok(scan_ids(self.0, &["uk", user_id], "", usize::MAX)?.len())
+    }
+
+    fn org_has_tenants(&self, org_id: &str) -> Result<bool> {
+        Ok(!scan_ids(self.0, &["ot", org_id], "", 1)?.is_empty())
+    }
+
+    fn has_users(&self, scope: UserScope<'_>) -> Result<bool> {
+        let prefix = match scope {
+            UserScope::Org(org) => ["ou", org],
+            UserScope::Tenant(tenant) => ["tu", tenant],
+        };
+        Ok(!scan_ids(self.0, &prefix, "", 1)?.is_empty())
+    }
+
+    fn count_super_admins(&self, limit: usize) -> Result<usize> {
+        Ok(self.0.scan_prefix(b"sa/").take(limit).count())
+    }
+
+    fn is_bootstrapped(&self) -> Result<bool> {
+        Ok(self.0.contains_key(b"meta/bootstrapped")?)
+    }
+}
+
+/// Implements `Reader` for a type by delegating to its tree.
+macro_rules! delegate_reader {
+    ($ty:ty) => {
+        impl Reader for $ty {
+            fn org(&self, id: &str) -> Result<Option<Organization>> {
+                read_tree(&self.tree).org(id)
+            }
+            fn tenant(&self, id: &str) -> Result<Option<Tenant>> {
+                read_tree(&self.tree).tenant(id)
+            }
+            fn user(&self, id: &str) -> Result<Option<User>> {
+                read_tree(&self.tree).user(id)
+            }
+            fn key(&self, digest: &KeyDigest) -> Result<Option<AccessKey>> {
+                read_tree(&self.tree).key(digest)
+            }
+            fn key_digest(&self, user_id: &str, name: &str) -> Result<Option<KeyDigest>> {
+                read_tree(&self.tree).key_digest(user_id, name)
+            }
+            fn config(&self, user_id: &str) -> Result<JsonMap> {
+                read_tree(&self.tree).config(user_id)
+            }
+            fn list_orgs(&self, after: &str, limit: usize) -> Result<Vec<Organization>> {
+                read_tree(&self.tree).list_orgs(after, limit)
+            }
+            fn list_tenants(&self, org_id: &str, after: &str, limit: usize) -> Result<Vec<Tenant>> {
+                read_tree(&self.tree).list_tenants(org_id, after, limit)
+            }
+            fn list_users(
+                &self,
+                scope: UserScope<'_>,
+                after: &str,
+                limit: usize,
+            ) -> Result<Vec<User>> {
+                read_tree(&self.tree).list_users(scope, after, limit)
+            }
+            fn list_keys(
+                &self,
+                user_id: &str,
+                after: &str,
+                limit: usize,
+            ) -> Result<Vec<AccessKey>> {
+                read_tree(&self.tree).list_keys(user_id, after, limit)
+            }
+            fn count_keys(&self, user_id: &str) -> Result<usize> {
+                read_tree(&self.tree).count_keys(user_id)
+            }
+            fn org_has_tenants(&self, org_id: &str) -> Result<bool> {
+                read_tree(&self.tree).org_has_tenants(org_id)
+            }
+            fn has_users(&self, scope: UserScope<'_>) -> Result<bool> {
+                read_tree(&self.tree).has_users(scope)
+            }
+            fn count_super_admins(&self, limit: usize) -> Result<usize> {
+                read_tree(&self.tree).count_super_admins(limit)
+            }
+            fn is_bootstrapped(&self) -> Result<bool> {
+                read_tree(&self.tree).is_bootstrapped()
+            }
+        }
+    };
+}
+
+delegate_reader!(SledStore);
+delegate_reader!(SledTxn<'_>);
+
+impl Txn for SledTxn<'_> {
+    fn put_org(&mut self, org: &Organization) -> Result<()> {
+        self.insert_json(key(&["o", &org.id]), org)
+    }
+
+    fn delete_org(&mut self, id: &str) -> Result<()> {
+        self.remove(key(&["o", id]));
+        Ok(())
+    }
+
+    fn put_tenant(&mut self, tenant: &Tenant) -> Result<()> {
+        self.insert(key(&["ot", &tenant.org_id, &tenant.id]), Vec::new());
+        self.insert_json(key(&["t", &tenant.id]), tenant)
+    }
+
+    fn delete_tenant(&mut self, tenant: &Tenant) -> Result<()> {
+        self.remove(key(&["ot", &tenant.org_id, &tenant.id]));
+        self.remove(key(&["t", &tenant.id]));
+        Ok(())
+    }
+
+    fn put_user(&mut self, old: Option<&User>, new: &User) -> Result<()> {
+        if let Some(old) = old {
+            self.remove(key(&["ou", &old.org_id, &old.id]));
+            if !old.tenant_id.is_empty() {
+                self.remove(key(&["tu", &old.tenant_id, &old.id]));
+            }
+            self.remove(key(&["sa", &old.id]));
+        }
+        // sled's batch applies in order: these inserts win over the removals.
+        self.insert(key(&["ou", &new.org_id, &new.id]), Vec::new());
+        if !new.tenant_id.is_empty() {
+            self.insert(key(&["tu", &new.tenant_id, &new.id]), Vec::new());
+        }
+        if new.roles.iter().any(|r| r == "super-admin") {
+            self.insert(key(&["sa", &new.id]), Vec::new());
+        }
+        self.insert_json(key(&["u", &new.id]), new)
+    }
+
+    fn delete_user(&mut self, user: &User) -> Result<()> {
+        for name in scan_ids(self.tree, &["uk", &user.id], "", usize::MAX)? {
+            if let Some(digest) = self.key_digest(&user.id, &name)? {
+                self.remove(key(&["k", &hex(&digest)]));
+            }
+            self.remove(key(&["uk", &user.id, &name]));
+        }
+        self.remove(key(&["c", &user.id]));
+        self.remove(key(&["ou", &user.org_id, &user.id]));
+        if !user.tenant_id.is_empty() {
+            self.remove(key(&["tu", &user.tenant_id, &user.id]));
+        }
+        self.remove(key(&["sa", &user.id]));
+        self.remove(key(&["u", &user.id]));
+        Ok(())
+    }
+
+    fn put_key(&mut self, digest: &KeyDigest, k: &AccessKey) -> Result<()> {
+        self.insert(key(&["uk", &k.user_id, &k.name]), hex(digest).into_bytes());
+        self.insert_json(key(&["k", &hex(digest)]), k)
+    }
+
+    fn delete_key(&mut self, digest: &KeyDigest, k: &AccessKey) -> Result<()> {
+        self.remove(key(&["uk", &k.user_id, &k.name]));
+        self.remove(key(&["k", &hex(digest)]));
+        Ok(())
+    }
+
+    fn put_config(&mut self, user_id: &str, config: &JsonMap) -> Result<()> {
+        if config.is_empty() {
+            self.remove(key(&["c", user_id]));
+            Ok(())
+        } else {
+            self.insert_json(key(&["c", user_id]), config)
+        }
+    }
+
+    fn set_bootstrapped(&mut self) -> Result<()> {
+        self.insert(b"meta/bootstrapped".to_vec(), Vec::new());
+        Ok(())
+    }
+}

@@ -1,0 +1,375 @@
+//! Access keys, authentication, bootstrap and impersonation (SPEC §3).
+
+mod common;
+
+use common::{assert_code, assert_invalid, client_on, TestServer};
+use roster::pb;
+use tonic::Code;
+
+fn create(name: &str) -> pb::CreateAccessKeyRequest {
+    pb::CreateAccessKeyRequest { name: name.into() }
+}
+
+/// A new key is returned once, in roster's format; it authenticates its
+/// user; lists show it redacted, sorted by name; it never shows again.
+#[tokio::test]
+async fn key_lifecycle() {
+    let s = TestServer::start().await;
+    let bob = s.user("bob", "default", "", &[]).await;
+    let mut bob_client = s.client(&bob);
+    let created = bob_client
+        .create_access_key(create("ci.deploy"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.access_keys.len(), 1);
+    let key = &created.access_keys[0];
+    assert_eq!(key.name, "ci.deploy");
+    assert_eq!(key.user_id, "bob");
+    assert!(key.access_key.starts_with("rk_"));
+    assert_eq!(key.access_key.len(), 52);
+    assert!(
+        key.created_at > 1_700_000_000_000,
+        "milliseconds: {}",
+        key.created_at
+    );
+    assert_eq!(created.next_page_token, "");
+
+    let info = s
+        .client(&key.access_key)
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.id, "bob");
+
+    let listed = bob_client
+        .list_access_keys(pb::GetAccessKeyRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = listed.access_keys.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names.len(), 2);
+    assert_eq!(names[0], "ci.deploy");
+    let shown = &listed.access_keys[0];
+    let tail = &key.access_key[key.access_key.len() - 4..];
+    assert_eq!(shown.access_key, format!("rk_…{tail}"));
+    assert_eq!(shown.created_at, key.created_at);
+    for k in &listed.access_keys {
+        assert!(!k.access_key.contains(&key.access_key[3..20]));
+        assert!(!k.access_key.contains(&bob[3..20]));
+    }
+}
+
+/// Names are unique per user, validated, and at most 100 keys per user.
+#[tokio::test]
+async fn key_names_and_limit() {
+    let s = TestServer::start().await;
+    let carol = s.user("carol", "default", "", &[]).await;
+    let mut c = s.client(&carol);
+    c.create_access_key(create("a")).await.unwrap();
+    assert_code(c.create_access_key(create("a")).await, Code::AlreadyExists);
+    assert_invalid(c.create_access_key(create("")).await, "name");
+    assert_invalid(c.create_access_key(create("has space")).await, "name");
+    assert_invalid(c.create_access_key(create(&"x".repeat(65))).await, "name");
+    c.create_access_key(create(&"x".repeat(64))).await.unwrap();
+    // carol has 3 keys (one from the harness); fill up to 100.
+    for i in 3..100 {
+        c.create_access_key(create(&format!("k-{i:03}")))
+            .await
+            .unwrap();
+    }
+    assert_code(
+        c.create_access_key(create("one-too-many")).await,
+        Code::ResourceExhausted,
+    );
+    // Another user is unaffected: the limit is per user, the name too.
+    let dave = s.user("dave", "default", "", &[]).await;
+    s.client(&dave)
+        .create_access_key(create("a"))
+        .await
+        .unwrap();
+}
+
+/// DeleteAccessKey deletes all named keys or none, and a deleted key fails
+/// its very next call.
+#[tokio::test]
+async fn delete_keys_all_or_nothing() {
+    let s = TestServer::start().await;
+    let erin = s.user("erin", "default", "", &[]).await;
+    let mut e = s.client(&erin);
+    let k1 = e
+        .create_access_key(create("one"))
+        .await
+        .unwrap()
+        .into_inner();
+    e.create_access_key(create("two")).await.unwrap();
+    let k1 = k1.access_keys[0].access_key.clone();
+
+    assert_invalid(
+        e.delete_access_key(pb::DelAccessKeyRequest { names: vec![] })
+            .await,
+        "names",
+    );
+    assert_invalid(
+        e.delete_access_key(pb::DelAccessKeyRequest {
+            names: vec!["one".into(), "bad name".into()],
+        })
+        .await,
+        "names[1]",
+    );
+    assert_code(
+        e.delete_access_key(pb::DelAccessKeyRequest {
+            names: vec!["one".into(), "missing".into()],
+        })
+        .await,
+        Code::NotFound,
+    );
+    // Nothing was deleted: `one` still works.
+    s.client(&k1)
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap();
+
+    e.delete_access_key(pb::DelAccessKeyRequest {
+        names: vec!["one".into(), "two".into()],
+    })
+    .await
+    .unwrap();
+    assert_code(
+        s.client(&k1).get_info(pb::GetUserInfoRequest {}).await,
+        Code::Unauthenticated,
+    );
+    let left = e
+        .list_access_keys(pb::GetAccessKeyRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(left.access_keys.len(), 1);
+}
+
+/// Missing, malformed, mistyped, unknown and deleted keys all get
+/// UNAUTHENTICATED with the same message; health needs no key.
+#[tokio::test]
+async fn authentication_failures_look_alike() {
+    let s = TestServer::start().await;
+    let real = s.user("frank", "default", "", &[]).await;
+    let mut typo = real.clone().into_bytes();
+    typo[10] = if typo[10] == b'A' { b'B' } else { b'A' };
+    let typo = String::from_utf8(typo).unwrap();
+    let unknown = roster::auth::keys::generate().unwrap().expose().to_owned();
+
+    let mut messages = Vec::new();
+    let mut check = |status: tonic::Status| {
+        assert_eq!(status.code(), Code::Unauthenticated);
+        messages.push(status.message().to_owned());
+    };
+    check(
+        s.anonymous()
+            .get_info(pb::GetUserInfoRequest {})
+            .await
+            .unwrap_err(),
+    );
+    for key in [typo.as_str(), unknown.as_str(), "short", "rk_short"] {
+        check(
+            s.client(key)
+                .get_info(pb::GetUserInfoRequest {})
+                .await
+                .unwrap_err(),
+        );
+    }
+    for header in [
+        format!("Basic {real}"),
+        format!("Bearer  {real}"),
+        real.clone(),
+    ] {
+        let mut c = client_on(s.channel(), None, None);
+        let mut req = tonic::Request::new(pb::GetUserInfoRequest {});
+        req.metadata_mut()
+            .insert("authorization", header.parse().unwrap());
+        check(c.get_info(req).await.unwrap_err());
+    }
+    assert!(messages.iter().all(|m| m == &messages[0]), "{messages:?}");
+    assert!(!messages[0].contains(&real[..10]));
+
+    // The scheme is case-insensitive.
+    let mut c = client_on(s.channel(), None, None);
+    let mut req = tonic::Request::new(pb::GetUserInfoRequest {});
+    req.metadata_mut()
+        .insert("authorization", format!("bEARer {real}").parse().unwrap());
+    assert_eq!(c.get_info(req).await.unwrap().into_inner().id, "frank");
+}
+
+/// The bootstrap key from ROSTER_BOOTSTRAP_KEY authenticates user `admin`
+/// (super-admin of organization `default`), listed redacted as `bootstrap`.
+#[tokio::test]
+async fn bootstrap_from_key() {
+    let s = TestServer::start().await;
+    let info = s
+        .admin()
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.id, "admin");
+    assert_eq!(info.roles, ["super-admin"]);
+    assert_eq!(
+        info.permissions,
+        [
+            "orgs:read",
+            "orgs:write",
+            "self:access-keys",
+            "self:config",
+            "self:read",
+            "tenants:read",
+            "tenants:write",
+            "users:read",
+            "users:write"
+        ]
+    );
+    let keys = s
+        .admin()
+        .list_access_keys(pb::GetAccessKeyRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(keys.access_keys.len(), 1);
+    assert_eq!(keys.access_keys[0].name, "bootstrap");
+    assert_eq!(keys.access_keys[0].user_id, "admin");
+    let orgs = s
+        .admin()
+        .list_organizations(pb::ListOrganizationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(orgs.organizations.len(), 1);
+    assert_eq!(orgs.organizations[0].id, "default");
+    // No key file when the key came from the environment.
+    assert!(!s.data_dir.path().join("bootstrap.key").exists());
+}
+
+/// Without ROSTER_BOOTSTRAP_KEY a fresh key is written to
+/// `<data-dir>/bootstrap.key` with mode 0600; a restart never bootstraps
+/// again (the file is not rewritten and the old key still works).
+#[tokio::test]
+async fn bootstrap_key_file() {
+    use std::os::unix::fs::PermissionsExt;
+    common::init_logs();
+    let data_dir = tempfile::tempdir().unwrap();
+    let start = |dir: std::path::PathBuf| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(roster::server::run(
+            common::test_args(dir),
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect_lazy();
+        common::wait_serving(channel.clone()).await;
+        (channel, stop, task)
+    };
+    let (channel, stop, task) = start(data_dir.path().to_path_buf()).await;
+    let path = data_dir.path().join("bootstrap.key");
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let key = std::fs::read_to_string(&path).unwrap().trim().to_owned();
+    assert!(roster::auth::keys::plausible(&key));
+    let info = client_on(channel, Some(&key), None)
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.id, "admin");
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+
+    let (channel, stop, task) = start(data_dir.path().to_path_buf()).await;
+    assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), key);
+    let keys = client_on(channel, Some(&key), None)
+        .list_access_keys(pb::GetAccessKeyRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(keys.access_keys.len(), 1);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+/// Impersonation: an admin acts as a user it may update, e.g. to issue a
+/// service account's key; never as a user ranking above it or outside its
+/// scope.
+#[tokio::test]
+async fn impersonation() {
+    let s = TestServer::start().await;
+    s.org("acme").await;
+    s.org("globex").await;
+    let oa = s.user("oa", "acme", "", &["org-admin"]).await;
+    s.user("svc", "acme", "", &["app:robot"]).await;
+    s.user("boss", "acme", "", &["super-admin"]).await;
+    s.user("gx", "globex", "", &[]).await;
+
+    // The org-admin issues a key for its service account.
+    let created = s
+        .client_as(&oa, "svc")
+        .create_access_key(create("robot"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.access_keys[0].user_id, "svc");
+    let svc_key = created.access_keys[0].access_key.clone();
+    let info = s
+        .client(&svc_key)
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.id, "svc");
+    assert_eq!(info.roles, ["app:robot"]);
+    assert_eq!(
+        info.permissions,
+        ["self:access-keys", "self:config", "self:read"]
+    );
+
+    // GetInfo through impersonation shows the impersonated user.
+    let info = s
+        .client_as(&oa, "svc")
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.id, "svc");
+
+    let denied = [("boss", &oa), ("gx", &oa), ("oa", &svc_key)];
+    for (target, key) in denied {
+        assert_code(
+            s.client_as(key, target)
+                .get_info(pb::GetUserInfoRequest {})
+                .await,
+            Code::PermissionDenied,
+        );
+    }
+    assert_code(
+        s.client_as(&oa, "nobody")
+            .get_info(pb::GetUserInfoRequest {})
+            .await,
+        Code::NotFound,
+    );
+    assert_invalid(
+        s.client_as(&oa, "bad id!")
+            .get_info(pb::GetUserInfoRequest {})
+            .await,
+        "x-roster-impersonate-user",
+    );
+    // A bad key is UNAUTHENTICATED before anything else.
+    assert_code(
+        s.client_as("rk_nope", "bad id!")
+            .get_info(pb::GetUserInfoRequest {})
+            .await,
+        Code::Unauthenticated,
+    );
+}

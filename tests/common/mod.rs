@@ -1,0 +1,282 @@
+//! The test harness: a real roster server on `127.0.0.1:0` with a temporary
+//! data directory, and generated tonic clients that talk to it over the
+//! socket, the way users do.
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+use roster::{
+    auth::{keys, Secret},
+    config::{Cli, Command, ServeArgs},
+    pb::{self, user_service_client::UserServiceClient},
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::{
+    metadata::MetadataValue,
+    service::{interceptor::InterceptedService, Interceptor},
+    transport::{Channel, Endpoint},
+    Code, Request, Status,
+};
+use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+
+/// A client that sends an access key (and optionally impersonates).
+pub type Client = UserServiceClient<InterceptedService<Channel, Auth>>;
+
+/// Adds `authorization: Bearer <key>` and `x-roster-impersonate-user`.
+#[derive(Clone)]
+pub struct Auth {
+    pub authorization: Option<String>,
+    pub impersonate: Option<String>,
+}
+
+impl Interceptor for Auth {
+    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(a) = &self.authorization {
+            req.metadata_mut().insert(
+                "authorization",
+                MetadataValue::try_from(a.as_str()).unwrap(),
+            );
+        }
+        if let Some(u) = &self.impersonate {
+            req.metadata_mut().insert(
+                "x-roster-impersonate-user",
+                MetadataValue::try_from(u.as_str()).unwrap(),
+            );
+        }
+        Ok(req)
+    }
+}
+
+/// A running server. Stops when dropped (with the test's runtime).
+pub struct TestServer {
+    pub addr: SocketAddr,
+    /// The bootstrap key of user `admin` (super-admin).
+    pub admin_key: String,
+    pub data_dir: tempfile::TempDir,
+    channel: Channel,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), roster::server::ServeError>>>,
+}
+
+/// The settings of a test server: defaults, with `data_dir`.
+pub fn test_args(data_dir: PathBuf) -> ServeArgs {
+    let cli = Cli::parse_from(["roster", "serve", "--data-dir", data_dir.to_str().unwrap()]);
+    match cli.command {
+        Some(Command::Serve(args)) => args,
+        None => unreachable!(),
+    }
+}
+
+impl TestServer {
+    /// Starts a server with default settings and waits until it is SERVING.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server with settings changed by `tune`.
+    pub async fn start_with(tune: impl FnOnce(&mut ServeArgs)) -> Self {
+        init_logs();
+        let data_dir = tempfile::tempdir().unwrap();
+        let admin_key = keys::generate().unwrap().expose().to_owned();
+        let mut args = test_args(data_dir.path().to_path_buf());
+        args.bootstrap_key = Some(Secret::new(admin_key.clone()));
+        tune(&mut args);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(roster::server::run(args, listener, async {
+            let _ = stopped.await;
+        }));
+        let channel = Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect_lazy();
+        wait_serving(channel.clone()).await;
+        TestServer {
+            addr,
+            admin_key,
+            data_dir,
+            channel,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Asks the server to shut down and waits until it has.
+    pub async fn stop(mut self) -> Result<(), roster::server::ServeError> {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await.unwrap()
+    }
+
+    /// The shared channel to the server.
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// A client sending `key`.
+    pub fn client(&self, key: &str) -> Client {
+        client_on(self.channel(), Some(key), None)
+    }
+
+    /// A client sending `key` and impersonating `user`.
+    pub fn client_as(&self, key: &str, user: &str) -> Client {
+        client_on(self.channel(), Some(key), Some(user))
+    }
+
+    /// A client sending no key at all.
+    pub fn anonymous(&self) -> Client {
+        client_on(self.channel(), None, None)
+    }
+
+    /// A client with the bootstrap (super-admin) key.
+    pub fn admin(&self) -> Client {
+        self.client(&self.admin_key)
+    }
+
+    /// Creates an organization as admin.
+    pub async fn org(&self, id: &str) {
+        self.admin()
+            .create_organization(pb::CreateOrganizationRequest {
+                organization: Some(pb::Organization {
+                    id: id.into(),
+                    name: format!("Org {id}"),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .unwrap();
+    }
+
+    /// Creates a tenant of `org` as admin.
+    pub async fn tenant(&self, id: &str, org: &str) {
+        self.admin()
+            .create_tenant(pb::CreateTenantRequest {
+                tenant: Some(pb::Tenant {
+                    id: id.into(),
+                    name: format!("Tenant {id}"),
+                    org_id: org.into(),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .unwrap();
+    }
+
+    /// Creates a user as admin and returns a fresh key of it.
+    pub async fn user(&self, id: &str, org: &str, tenant: &str, roles: &[&str]) -> String {
+        self.admin()
+            .create_user(pb::CreateUserRequest {
+                user: Some(pb::User {
+                    id: id.into(),
+                    name: format!("User {id}"),
+                    org_id: org.into(),
+                    tenant_id: tenant.into(),
+                    roles: roles.iter().map(|r| r.to_string()).collect(),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .unwrap();
+        self.key_for(id).await
+    }
+
+    /// Issues a key for `user` through admin impersonation.
+    pub async fn key_for(&self, user: &str) -> String {
+        let name = format!("k{}", rand_suffix());
+        let res = self
+            .client_as(&self.admin_key, user)
+            .create_access_key(pb::CreateAccessKeyRequest { name })
+            .await
+            .unwrap()
+            .into_inner();
+        res.access_keys[0].access_key.clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Sends the server's log to the test's captured output (shown when a test
+/// fails); levels from `RUST_LOG`, `info` by default.
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
+/// A client on `channel`.
+pub fn client_on(channel: Channel, key: Option<&str>, impersonate: Option<&str>) -> Client {
+    UserServiceClient::with_interceptor(
+        channel,
+        Auth {
+            authorization: key.map(|k| format!("Bearer {k}")),
+            impersonate: impersonate.map(str::to_owned),
+        },
+    )
+}
+
+/// Waits until the server's health says SERVING (polling the condition, at
+/// most 30 s).
+pub async fn wait_serving(channel: Channel) {
+    let mut health = HealthClient::new(channel);
+    for _ in 0..3000 {
+        if let Ok(res) = health
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+        {
+            if res.into_inner().status == 1 {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the server did not become SERVING within 30 s");
+}
+
+/// A short random suffix for unique names.
+pub fn rand_suffix() -> String {
+    let key = keys::generate().unwrap();
+    key.expose()[3..11].to_owned()
+}
+
+/// Asserts that a call failed with `code`.
+#[track_caller]
+pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
+    match result {
+        Ok(v) => panic!("expected {code:?}, got OK: {v:?}"),
+        Err(s) => {
+            assert_eq!(s.code(), code, "unexpected status: {s:?}");
+            s
+        }
+    }
+}
+
+/// Asserts INVALID_ARGUMENT naming `field` in the message and in a
+/// `google.rpc.BadRequest` detail.
+#[track_caller]
+pub fn assert_invalid<T: std::fmt::Debug>(result: Result<T, Status>, field: &str) {
+    use tonic_types::StatusExt;
+    let status = assert_code(result, Code::InvalidArgument);
+    assert!(
+        status.message().contains(field),
+        "message `{}` does not name `{field}`",
+        status.message()
+    );
+    let details = status.get_error_details();
+    let violations = &details
+        .bad_request()
+        .expect("a BadRequest detail")
+        .field_violations;
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].field, field);
+}
