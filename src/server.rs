@@ -6,7 +6,7 @@ use std::{
     future::Future,
     io::Write as _,
     path::Path,
-    sync::{atomic::Ordering, Arc},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -118,7 +118,6 @@ pub async fn run(
 
     tracing::info!(grace = ?cfg.shutdown_grace, "shutting down: draining calls in flight");
     set_health(&health, ServingStatus::NotServing).await;
-    state.draining.store(true, Ordering::Relaxed);
     let _ = stop_tx.send(());
     match tokio::time::timeout(cfg.shutdown_grace, &mut serving).await {
         Ok(ended) => flatten(ended)?,

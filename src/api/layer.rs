@@ -2,8 +2,10 @@
 //! do as the gRPC spec says (FACTS.md):
 //!
 //! - It notes each call's deadline when the call arrives: `grpc-timeout`, at
-//!   most `--max-call-time`. Handlers answer DEADLINE_EXCEEDED on it, a
-//!   little before tonic's own timer would answer CANCELLED.
+//!   most `--max-call-time`, and answers DEADLINE_EXCEEDED when it passes, a
+//!   little before tonic's own timer would answer CANCELLED (tonic polls this
+//!   layer before its timer, so at a tie this layer wins). A call that
+//!   arrives already expired is answered without running.
 //! - It rewrites tonic's OUT_OF_RANGE for an oversized message to the
 //!   RESOURCE_EXHAUSTED the gRPC status table prescribes (roster never
 //!   answers OUT_OF_RANGE itself).
@@ -28,7 +30,10 @@ pub struct Deadline(pub Instant);
 /// tick in whole milliseconds, so one tick is enough.
 pub const MARGIN: Duration = Duration::from_millis(1);
 
-/// The layer; `max` is the deadline of calls that bring none.
+/// Path prefix of the UserService's methods.
+const USER_SERVICE_PATH: &str = "/roster.v1.UserService/";
+
+/// The layer; `max` is the deadline of UserService calls that bring none.
 #[derive(Clone, Copy, Debug)]
 pub struct CallLayer {
     pub max: Duration,
@@ -52,9 +57,9 @@ pub struct CallService<S> {
     max: Duration,
 }
 
-impl<S, B, RB> Service<Request<B>> for CallService<S>
+impl<S, B> Service<Request<B>> for CallService<S>
 where
-    S: Service<Request<B>, Response = Response<RB>>,
+    S: Service<Request<B>, Response = Response<tonic::body::Body>>,
     S::Future: Send + 'static,
 {
     type Response = S::Response;
@@ -67,25 +72,66 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let arrived = Instant::now();
-        let timeout = req
+        let requested = req
             .headers()
             .get("grpc-timeout")
-            .and_then(parse_grpc_timeout)
-            .map_or(self.max, |t| t.min(self.max));
+            .and_then(parse_grpc_timeout);
+        // The server maximum applies to roster's own (unary) calls, not to
+        // health's and reflection's streams.
+        let timeout = if req.uri().path().starts_with(USER_SERVICE_PATH) {
+            Some(requested.map_or(self.max, |t| t.min(self.max)))
+        } else {
+            requested
+        };
+        let Some(timeout) = timeout else {
+            let future = self.inner.call(req);
+            return Box::pin(async move { future.await.map(rewrite_out_of_range) });
+        };
         let deadline = arrived
             .checked_add(timeout.saturating_sub(MARGIN))
             .unwrap_or(arrived);
         req.extensions_mut().insert(Deadline(deadline));
+        if Instant::now() >= deadline {
+            let method = method_name(req.uri().path()).to_owned();
+            return Box::pin(async move { Ok(expired(&method, arrived)) });
+        }
+        let method = method_name(req.uri().path()).to_owned();
         let future = self.inner.call(req);
         Box::pin(async move {
-            let mut response = future.await?;
-            let headers = response.headers_mut();
-            if headers.get("grpc-status").is_some_and(|s| s == "11") {
-                headers.insert("grpc-status", HeaderValue::from_static("8"));
+            match tokio::time::timeout_at(deadline.into(), future).await {
+                Ok(response) => response.map(rewrite_out_of_range),
+                Err(_) => Ok(expired(&method, arrived)),
             }
-            Ok(response)
         })
     }
+}
+
+/// Turns tonic's OUT_OF_RANGE (its answer to an oversized message) into
+/// RESOURCE_EXHAUSTED.
+fn rewrite_out_of_range(mut response: Response<tonic::body::Body>) -> Response<tonic::body::Body> {
+    let headers = response.headers_mut();
+    if headers.get("grpc-status").is_some_and(|s| s == "11") {
+        headers.insert("grpc-status", HeaderValue::from_static("8"));
+    }
+    response
+}
+
+/// The DEADLINE_EXCEEDED answer, with the call's log event (the handler,
+/// dropped or never run, writes none).
+fn expired(method: &str, arrived: Instant) -> Response<tonic::body::Body> {
+    tracing::info!(
+        method,
+        code = ?tonic::Code::DeadlineExceeded,
+        duration_us = arrived.elapsed().as_micros() as u64,
+        caller = "",
+        "rpc"
+    );
+    tonic::Status::deadline_exceeded("deadline exceeded").into_http()
+}
+
+/// The method's name in a gRPC path (`/package.Service/Method`).
+fn method_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Parses a `grpc-timeout` value: at most 8 digits and a unit.

@@ -12,10 +12,7 @@ mod status;
 
 use std::{
     future::Future,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc, OnceLock, RwLock,
-    },
+    sync::{Arc, OnceLock, RwLock},
     time::Instant,
 };
 
@@ -35,8 +32,6 @@ pub struct State<S> {
     /// Set once the store is open and bootstrapped, taken away at shutdown;
     /// calls without it are UNAVAILABLE.
     pub directory: RwLock<Option<Arc<Directory<S>>>>,
-    /// Set when shutdown begins; new calls are then UNAVAILABLE.
-    pub draining: AtomicBool,
     /// One permit per call in flight; none left means RESOURCE_EXHAUSTED.
     pub in_flight: Arc<Semaphore>,
 }
@@ -46,7 +41,6 @@ impl<S> State<S> {
     pub fn new(max_in_flight: usize) -> Self {
         State {
             directory: RwLock::new(None),
-            draining: AtomicBool::new(false),
             in_flight: Arc::new(Semaphore::new(max_in_flight)),
         }
     }
@@ -115,11 +109,10 @@ impl<S: Store> Api<S> {
 }
 
 impl<S: Store> Call<'_, S> {
-    /// The directory, once the server is ready and not draining.
+    /// The directory, once the server is ready. (Calls arriving during
+    /// shutdown are refused by the transport: the listener is closed and
+    /// HTTP/2 GOAWAY refuses new streams; calls already in flight finish.)
     fn directory(&self) -> Result<Arc<Directory<S>>> {
-        if self.state.draining.load(Ordering::Relaxed) {
-            return Err(Error::Unavailable("roster is shutting down"));
-        }
         let directory = self
             .state
             .directory

@@ -280,3 +280,172 @@ pub fn assert_invalid<T: std::fmt::Debug>(result: Result<T, Status>, field: &str
     assert_eq!(violations.len(), 1);
     assert_eq!(violations[0].field, field);
 }
+
+/// A roster server running as its own process (the real binary), for what
+/// only a process can show: `kill -9`, signals, exit codes, its log.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    /// Every line the process wrote to stderr so far.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ServerProcess {
+    /// Starts `roster serve` on 127.0.0.1:0 with JSON logs and `extra`
+    /// flags, and waits for its "listening" line.
+    pub fn spawn(data_dir: &std::path::Path, envs: &[(&str, &str)], extra: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(extra)
+            .env_remove("ROSTER_BOOTSTRAP_KEY")
+            .env("RUST_LOG", "info")
+            .envs(envs.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn roster");
+        let stderr = child.stderr.take().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
+                    if event["message"] == "listening" {
+                        let addr: SocketAddr = event["addr"].as_str().unwrap().parse().unwrap();
+                        let _ = addr_tx.send(addr);
+                    }
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let addr = addr_rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("roster did not listen: {:?}", log.lock().unwrap()));
+        ServerProcess { child, addr, log }
+    }
+
+    /// A lazily connecting channel to the process.
+    pub fn channel(&self) -> Channel {
+        Endpoint::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect_lazy()
+    }
+
+    /// Sends a signal (`-KILL`, `-TERM`, ...) to the process.
+    pub fn signal(&self, sig: &str) {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig} failed");
+    }
+
+    /// `kill -9` and reap.
+    pub fn kill9(mut self) {
+        self.signal("-KILL");
+        self.child.wait().unwrap();
+    }
+
+    /// Every log line so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The outcome of a raw call: the `grpc-status` code, `grpc-message`, and
+/// the response message's bytes (without the 5-byte frame header).
+#[derive(Debug)]
+pub struct RawResponse {
+    pub code: Code,
+    pub message: String,
+    pub body: Vec<u8>,
+}
+
+/// Opens a raw HTTP/2 stream to `/roster.v1.UserService/<method>` with
+/// `headers`, without sending the request body yet. A raw client has no
+/// deadline logic of its own (tonic's client would cancel by itself), so
+/// what comes back is the server's answer alone.
+pub async fn raw_open(
+    addr: SocketAddr,
+    method: &str,
+    headers: &[(&str, String)],
+) -> (h2::client::ResponseFuture, h2::SendStream<bytes::Bytes>) {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    let mut req = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{addr}/roster.v1.UserService/{method}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers");
+    for (name, value) in headers {
+        req = req.header(*name, value.as_str());
+    }
+    client.send_request(req.body(()).unwrap(), false).unwrap()
+}
+
+/// Sends `msg` as the body of a stream from [`raw_open`] and reads the
+/// answer.
+pub async fn raw_finish<M: prost::Message>(
+    (response, mut send): (h2::client::ResponseFuture, h2::SendStream<bytes::Bytes>),
+    msg: &M,
+) -> RawResponse {
+    let payload = msg.encode_to_vec();
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&payload);
+    // The server may answer (and reset the stream) before reading the body.
+    let _ = send.send_data(bytes::Bytes::from(frame), true);
+    let response = response.await.unwrap();
+    let (parts, mut body) = response.into_parts();
+    let mut data = Vec::new();
+    let mut trailers = parts.headers.clone();
+    if parts.headers.get("grpc-status").is_none() {
+        while let Some(chunk) = body.data().await {
+            let chunk = chunk.unwrap();
+            let _ = body.flow_control().release_capacity(chunk.len());
+            data.extend_from_slice(&chunk);
+        }
+        trailers = body.trailers().await.unwrap().unwrap_or_default();
+    }
+    let code = trailers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map(Code::from)
+        .expect("a grpc-status");
+    let message = trailers
+        .get("grpc-message")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    RawResponse {
+        code,
+        message,
+        body: data.get(5..).unwrap_or_default().to_vec(),
+    }
+}
+
+/// One raw unary call: [`raw_open`] then [`raw_finish`].
+pub async fn raw_call<M: prost::Message>(
+    addr: SocketAddr,
+    method: &str,
+    headers: &[(&str, String)],
+    msg: &M,
+) -> RawResponse {
+    raw_finish(raw_open(addr, method, headers).await, msg).await
+}

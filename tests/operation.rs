@@ -1,0 +1,354 @@
+//! Operating roster (SPEC §8): health, reflection, graceful shutdown, the log,
+//! oversized and undecodable messages, concurrency bounds.
+
+mod common;
+
+use common::{assert_code, raw_call, raw_finish, raw_open, ServerProcess, TestServer};
+use roster::pb;
+use tokio_stream::StreamExt;
+use tonic::Code;
+use tonic_health::pb::{health_client::HealthClient, HealthCheckRequest};
+
+/// Health answers SERVING for "" and roster.v1.UserService once started,
+/// NOT_FOUND for other services, and needs no key.
+#[tokio::test]
+async fn health() {
+    let s = TestServer::start().await;
+    let mut health = HealthClient::new(s.channel());
+    for service in ["", "roster.v1.UserService"] {
+        let res = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(res.status, 1, "{service}: SERVING");
+    }
+    assert_code(
+        health
+            .check(HealthCheckRequest {
+                service: "nope.Service".into(),
+            })
+            .await,
+        Code::NotFound,
+    );
+}
+
+/// Reflection v1 and v1alpha list roster's, health's and reflection's
+/// services and describe roster.v1.UserService.
+#[tokio::test]
+async fn reflection() {
+    use tonic_reflection::pb::v1 as r1;
+    use tonic_reflection::pb::v1alpha as r1a;
+    let s = TestServer::start().await;
+
+    let mut v1 = r1::server_reflection_client::ServerReflectionClient::new(s.channel());
+    let requests = tokio_stream::iter([
+        r1::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(r1::server_reflection_request::MessageRequest::ListServices(
+                String::new(),
+            )),
+        },
+        r1::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(
+                r1::server_reflection_request::MessageRequest::FileContainingSymbol(
+                    "roster.v1.UserService".into(),
+                ),
+            ),
+        },
+    ]);
+    let mut answers = v1
+        .server_reflection_info(requests)
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(r1::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        answers.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected a service list");
+    };
+    let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
+    for expected in ["roster.v1.UserService", "grpc.health.v1.Health"] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    let Some(r1::server_reflection_response::MessageResponse::FileDescriptorResponse(files)) =
+        answers.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected file descriptors");
+    };
+    let files: Vec<prost_types::FileDescriptorProto> = files
+        .file_descriptor_proto
+        .iter()
+        .map(|b| prost::Message::decode(&b[..]).unwrap())
+        .collect();
+    let user_proto = files
+        .iter()
+        .find(|f| f.name() == "roster/v1/user.proto")
+        .expect("user.proto");
+    assert_eq!(user_proto.service[0].method.len(), 17);
+
+    let mut v1a = r1a::server_reflection_client::ServerReflectionClient::new(s.channel());
+    let requests = tokio_stream::iter([r1a::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(
+            r1a::server_reflection_request::MessageRequest::ListServices(String::new()),
+        ),
+    }]);
+    let mut answers = v1a
+        .server_reflection_info(requests)
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(r1a::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        answers.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("expected a service list");
+    };
+    assert!(list
+        .service
+        .iter()
+        .any(|s| s.name == "roster.v1.UserService"));
+}
+
+/// A message over 4 MiB is RESOURCE_EXHAUSTED (not tonic's OUT_OF_RANGE),
+/// an undecodable one INTERNAL, and the server keeps serving on the same
+/// connection.
+#[tokio::test]
+async fn oversized_and_undecodable_messages() {
+    let s = TestServer::start().await;
+    let mut admin = s.admin();
+    let mut variables = prost_types::Struct::default();
+    variables.fields.insert(
+        "big".into(),
+        prost_types::Value {
+            kind: Some(prost_types::value::Kind::StringValue(
+                "x".repeat(5 * 1024 * 1024),
+            )),
+        },
+    );
+    let big = pb::CreateUserRequest {
+        user: Some(pb::User {
+            id: "big".into(),
+            variables: Some(variables),
+            ..Default::default()
+        }),
+    };
+    assert_code(admin.create_user(big).await, Code::ResourceExhausted);
+    admin.get_info(pb::GetUserInfoRequest {}).await.unwrap();
+
+    // Field 1 (id) of CreateUserRequest.user holding invalid UTF-8.
+    let garbage = RawBytes(vec![0x0a, 0x04, 0x0a, 0x02, 0xff, 0xfe]);
+    let auth = [("authorization", format!("Bearer {}", s.admin_key))];
+    let res = raw_call(s.addr, "CreateUser", &auth, &garbage).await;
+    assert_eq!(res.code, Code::Internal, "{res:?}");
+    admin.get_info(pb::GetUserInfoRequest {}).await.unwrap();
+}
+
+/// Bytes sent as a message as they are.
+#[derive(Clone, PartialEq, Default)]
+struct RawBytes(Vec<u8>);
+
+impl std::fmt::Debug for RawBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl prost::Message for RawBytes {
+    fn encode_raw(&self, buf: &mut impl bytes::BufMut) {
+        buf.put_slice(&self.0);
+    }
+    fn merge_field(
+        &mut self,
+        _: u32,
+        _: prost::encoding::WireType,
+        _: &mut impl bytes::Buf,
+        _: prost::encoding::DecodeContext,
+    ) -> Result<(), prost::DecodeError> {
+        unreachable!("only encoded")
+    }
+    fn encoded_len(&self) -> usize {
+        self.0.len()
+    }
+    fn clear(&mut self) {
+        self.0.clear()
+    }
+}
+
+/// 64 concurrent calls on one connection are all served (every bound admits
+/// at least 64).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_concurrent_calls_on_one_connection() {
+    let s = TestServer::start().await;
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let mut c = s.admin();
+        tasks.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                c.get_info(pb::GetUserInfoRequest {}).await.map(|_| ())
+            } else {
+                c.create_user(pb::CreateUserRequest {
+                    user: Some(pb::User {
+                        id: format!("c{i}"),
+                        ..Default::default()
+                    }),
+                })
+                .await
+                .map(|_| ())
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
+
+/// SIGTERM: health turns NOT_SERVING, new connections are refused, a call
+/// already in flight completes OK, the process exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let key = roster::auth::keys::generate().unwrap().expose().to_owned();
+    let mut server = ServerProcess::spawn(
+        data_dir.path(),
+        &[("ROSTER_BOOTSTRAP_KEY", &key)],
+        &["--shutdown-grace", "20s"],
+    );
+    let channel = server.channel();
+    common::wait_serving(channel.clone()).await;
+
+    let mut health = HealthClient::new(channel.clone());
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: "roster.v1.UserService".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(watch.next().await.unwrap().unwrap().status, 1);
+
+    // A call in flight: headers sent, body not yet.
+    let in_flight = raw_open(
+        server.addr,
+        "GetInfo",
+        &[("authorization", format!("Bearer {key}"))],
+    )
+    .await;
+
+    server.signal("-TERM");
+    assert_eq!(
+        watch.next().await.unwrap().unwrap().status,
+        2,
+        "NOT_SERVING"
+    );
+    drop(watch);
+
+    // New connections are refused.
+    let fresh = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .unwrap()
+        .connect()
+        .await;
+    assert!(
+        fresh.is_err(),
+        "a new connection was accepted while draining"
+    );
+
+    let res = raw_finish(in_flight, &pb::GetUserInfoRequest {}).await;
+    assert_eq!(res.code, Code::Ok, "{res:?}");
+    let info: pb::GetUserInfoResponse = prost::Message::decode(&res.body[..]).unwrap();
+    assert_eq!(info.id, "admin");
+
+    drop(health);
+    drop(channel);
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let log = server.log_lines().join("\n");
+    assert!(log.contains("stopped"), "{log}");
+}
+
+/// One log event per RPC with method, code, duration and caller (and the
+/// impersonator), and no secret anywhere in the log: not the bootstrap key
+/// written to the key file, not a key created or presented.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_log_event_per_rpc_and_no_secrets() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::spawn(data_dir.path(), &[], &[]);
+    common::wait_serving(server.channel()).await;
+    let admin_key = std::fs::read_to_string(data_dir.path().join("bootstrap.key"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mut admin = common::client_on(server.channel(), Some(&admin_key), None);
+    admin.get_info(pb::GetUserInfoRequest {}).await.unwrap();
+    admin
+        .create_user(pb::CreateUserRequest {
+            user: Some(pb::User {
+                id: "svc".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    let created = common::client_on(server.channel(), Some(&admin_key), Some("svc"))
+        .create_access_key(pb::CreateAccessKeyRequest { name: "k".into() })
+        .await
+        .unwrap()
+        .into_inner();
+    let svc_key = created.access_keys[0].access_key.clone();
+    let mut wrong = svc_key.clone().into_bytes();
+    wrong[20] = if wrong[20] == b'a' { b'b' } else { b'a' };
+    let wrong = String::from_utf8(wrong).unwrap();
+    assert_code(
+        common::client_on(server.channel(), Some(&wrong), None)
+            .get_info(pb::GetUserInfoRequest {})
+            .await,
+        Code::Unauthenticated,
+    );
+    // Wait for the last event to be written.
+    let events = loop {
+        let events: Vec<serde_json::Value> = server
+            .log_lines()
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .filter(|e: &serde_json::Value| e["message"] == "rpc")
+            .collect();
+        if events.len() >= 4 {
+            break events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    let summary: Vec<(String, String, String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+                e["caller"].as_str().unwrap().to_owned(),
+                e["impersonator"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("GetInfo", "Ok", "admin", ""),
+        ("CreateUser", "Ok", "admin", ""),
+        ("CreateAccessKey", "Ok", "svc", "admin"),
+        ("GetInfo", "Unauthenticated", "", ""),
+    ];
+    let expected: Vec<(String, String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(summary, expected);
+    assert!(events.iter().all(|e| e["duration_us"].is_u64()));
+    let log = server.log_lines().join("\n");
+    for secret in [&admin_key, &svc_key, &wrong] {
+        assert!(!log.contains(&secret[3..]), "a secret leaked into the log");
+    }
+    assert!(
+        log.contains("bootstrap.key"),
+        "the key file's path is logged"
+    );
+}
