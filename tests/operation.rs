@@ -246,15 +246,25 @@ async fn graceful_shutdown() {
     );
     drop(watch);
 
-    // New connections are refused.
-    let fresh = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
-        .unwrap()
-        .connect()
-        .await;
-    assert!(
-        fresh.is_err(),
-        "a new connection was accepted while draining"
-    );
+    // New calls are refused (UNAVAILABLE) once the listener has closed,
+    // which follows the NOT_SERVING report closely.
+    let mut refused = false;
+    for _ in 0..500 {
+        let fresh = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+            .unwrap()
+            .connect_lazy();
+        match common::client_on(fresh, Some(&key), None)
+            .get_info(pb::GetUserInfoRequest {})
+            .await
+        {
+            Err(status) if status.code() == Code::Unavailable => {
+                refused = true;
+                break;
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+        }
+    }
+    assert!(refused, "new calls were still served while draining");
 
     let res = raw_finish(in_flight, &pb::GetUserInfoRequest {}).await;
     assert_eq!(res.code, Code::Ok, "{res:?}");
