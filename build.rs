@@ -5,9 +5,16 @@
 use std::{env, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let proto = "proto/roster/v1/user.proto";
+    // error_details.proto is compiled only into the reflection descriptor set
+    // (so tools can decode error details); its Rust types are unused.
+    let protos = [
+        PathBuf::from("proto/roster/v1/user.proto"),
+        PathBuf::from("proto/google/rpc/error_details.proto"),
+    ];
     // tonic-prost-build no longer emits these itself.
-    println!("cargo:rerun-if-changed={proto}");
+    for proto in &protos {
+        println!("cargo:rerun-if-changed={}", proto.display());
+    }
     println!("cargo:rerun-if-changed=build.rs");
 
     let protoc = protoc_bin_vendored::protoc_bin_path()?;
@@ -18,6 +25,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(env::var("OUT_DIR")?);
     tonic_prost_build::configure()
         .file_descriptor_set_path(out.join("roster_descriptor.bin"))
-        .compile_protos(&[PathBuf::from(proto)], &[PathBuf::from("proto"), include])?;
+        .compile_protos(&protos, &[PathBuf::from("proto"), include])?;
     Ok(())
 }
