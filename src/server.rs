@@ -159,13 +159,30 @@ async fn set_health(health: &HealthReporter, status: ServingStatus) {
     health.set_service_status(SERVICE_NAME, status).await;
 }
 
-/// Opens the store and, on the first start, bootstraps it.
+/// Opens the store and, on the first start, bootstraps it. While another
+/// process holds the store (say, the previous roster of a rolling restart
+/// on the same volume), waits for it, NOT_SERVING.
 async fn open(cfg: &ServeArgs) -> Result<Directory<SledStore>, ServeError> {
     let store_dir = cfg.data_dir.join("store");
-    let store = tokio::task::spawn_blocking(move || SledStore::open(&store_dir))
-        .await
-        .map_err(|e| ServeError::Store(Error::Storage(e.to_string())))?
-        .map_err(ServeError::Store)?;
+    let mut attempts: u32 = 0;
+    let store = loop {
+        let dir = store_dir.clone();
+        let opened = tokio::task::spawn_blocking(move || SledStore::open(&dir))
+            .await
+            .map_err(|e| ServeError::Store(Error::Storage(e.to_string())))?;
+        match opened {
+            Ok(store) => break store,
+            Err(Error::Unavailable(why)) => {
+                // Every 50th attempt: about every 10 s.
+                if attempts % 50 == 0 {
+                    tracing::warn!(dir = %store_dir.display(), "{why}; waiting for it");
+                }
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(ServeError::Store(e)),
+        }
+    };
     let directory = Directory::new(store);
     if directory
         .store()

@@ -362,3 +362,50 @@ async fn one_log_event_per_rpc_and_no_secrets() {
         "the key file's path is logged"
     );
 }
+
+/// Health is NOT_SERVING (and UserService calls UNAVAILABLE) until the store
+/// is open: here another holder keeps the store locked; once it lets go,
+/// roster opens it and turns SERVING.
+#[tokio::test]
+async fn not_serving_until_the_store_is_open() {
+    common::init_logs();
+    let data_dir = tempfile::tempdir().unwrap();
+    let holder = roster::store::SledStore::open(&data_dir.path().join("store")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut args = common::test_args(data_dir.path().to_path_buf());
+    let key = roster::auth::keys::generate().unwrap();
+    args.bootstrap_key = Some(key.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(roster::server::run(args, listener, async {
+        let _ = stopped.await;
+    }));
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect_lazy();
+    let mut health = HealthClient::new(channel.clone());
+    for service in ["", "roster.v1.UserService"] {
+        let res = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(res.status, 2, "{service}: NOT_SERVING");
+    }
+    assert_code(
+        common::client_on(channel.clone(), Some(key.expose()), None)
+            .get_info(pb::GetUserInfoRequest {})
+            .await,
+        Code::Unavailable,
+    );
+    drop(holder);
+    common::wait_serving(channel.clone()).await;
+    common::client_on(channel, Some(key.expose()), None)
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap();
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}

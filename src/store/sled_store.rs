@@ -87,9 +87,18 @@ impl Durable {
 
 impl SledStore {
     /// Opens (or creates) the store in `dir` and starts its writer thread.
+    /// `Error::Unavailable` means another process (or another `SledStore`)
+    /// has the store open.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let db = sled::Config::new().path(dir).open()?;
+        let db = sled::Config::new().path(dir).open().map_err(|e| {
+            // sled 0.34 reports a held lock only in its message.
+            if e.to_string().contains("could not acquire lock") {
+                Error::Unavailable("the store is open in another process")
+            } else {
+                e.into()
+            }
+        })?;
         let tree = (*db).clone();
         let log = File::open(dir.join("db"))?;
         // Make the files' directory entries durable too.
