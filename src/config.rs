@@ -75,6 +75,16 @@ pub struct ServeArgs {
     #[arg(long, env = "ROSTER_MAX_CONNECTION_AGE", default_value = "30m", value_parser = humantime::parse_duration)]
     pub max_connection_age: Duration,
 
+    /// Most connections open at once; past it roster stops accepting until
+    /// one closes.
+    #[arg(long, env = "ROSTER_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Time a new connection has to send its first bytes before it is
+    /// closed.
+    #[arg(long, env = "ROSTER_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub handshake_timeout: Duration,
+
     /// Interval of HTTP/2 keepalive pings; a peer that does not answer
     /// within 20 s is disconnected.
     #[arg(long, env = "ROSTER_KEEPALIVE", default_value = "60s", value_parser = humantime::parse_duration)]

@@ -4,6 +4,7 @@
 //! - [`config`]: the command line and its environment fallbacks.
 //! - [`server`]: builds and runs the gRPC server: health, reflection, limits,
 //!   startup and graceful shutdown.
+//! - [`conn`]: bounds on connections (how many, how long to say hello).
 //! - [`api`]: the `roster.v1.UserService` handlers; the only module that
 //!   knows the generated proto types.
 //! - [`auth`]: access keys, roles and permissions, callers.
@@ -15,6 +16,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod conn;
 pub mod domain;
 pub mod server;
 pub mod store;

@@ -17,6 +17,7 @@ use tonic_health::{server::HealthReporter, ServingStatus};
 use crate::api::{Api, CallLayer, State};
 use crate::auth::{keys, Secret};
 use crate::config::ServeArgs;
+use crate::conn::Limited;
 use crate::domain::{Directory, Error};
 use crate::pb::{self, user_service_server::UserServiceServer};
 use crate::store::{Reader, SledStore, Store};
@@ -66,6 +67,11 @@ pub async fn run(
     let incoming = TcpIncoming::from(listener)
         .with_nodelay(Some(true))
         .with_keepalive(Some(cfg.keepalive));
+    let incoming = Limited::new(
+        incoming,
+        cfg.max_connections as usize,
+        cfg.handshake_timeout,
+    );
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let router = Server::builder()
         .layer(CallLayer {

@@ -409,3 +409,56 @@ async fn not_serving_until_the_store_is_open() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// A flood of idle connections, four times `--max-connections`, and a
+/// connection sending garbage do not stop the server: each idle connection
+/// is closed after the handshake timeout, and a real client is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connection_flood_and_garbage() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start_with(|args| {
+        args.max_connections = 16;
+        args.handshake_timeout = std::time::Duration::from_millis(300);
+    })
+    .await;
+    let mut idle = Vec::new();
+    for _ in 0..64 {
+        idle.push(tokio::net::TcpStream::connect(s.addr).await.unwrap());
+    }
+    let mut garbage = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    garbage
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nnot http/2 at all")
+        .await
+        .unwrap();
+
+    // A real client gets through once the idle connections are closed.
+    let fresh = tonic::transport::Endpoint::from_shared(format!("http://{}", s.addr))
+        .unwrap()
+        .connect_lazy();
+    let mut client = common::client_on(fresh, Some(&s.admin_key), None);
+    let info = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        client.get_info(pb::GetUserInfoRequest {}),
+    )
+    .await
+    .expect("a real client was not served")
+    .unwrap()
+    .into_inner();
+    assert_eq!(info.id, "admin");
+
+    // Every idle connection was closed by the server (after its SETTINGS
+    // frame: EOF or reset).
+    for mut conn in idle {
+        let mut buf = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            conn.read_to_end(&mut buf),
+        )
+        .await
+        .expect("an idle connection stayed open")
+        .ok();
+    }
+    let mut buf = Vec::new();
+    let _ = garbage.read_to_end(&mut buf).await;
+    s.admin().get_info(pb::GetUserInfoRequest {}).await.unwrap();
+}
