@@ -462,3 +462,44 @@ async fn idle_connection_flood_and_garbage() {
     let _ = garbage.read_to_end(&mut buf).await;
     s.admin().get_info(pb::GetUserInfoRequest {}).await.unwrap();
 }
+
+/// Past `--max-in-flight` calls are shed with RESOURCE_EXHAUSTED (reason
+/// SERVER_BUSY), the rest are served, and the server serves on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_shedding() {
+    use tonic_types::StatusExt;
+    let s = TestServer::start_with(|args| args.max_in_flight = 2).await;
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let mut client = s.admin();
+        tasks.push(tokio::spawn(async move {
+            let mut updated = prost_types::Struct::default();
+            updated.fields.insert(
+                format!("k{i}"),
+                prost_types::Value {
+                    kind: Some(prost_types::value::Kind::StringValue("x".repeat(1000))),
+                },
+            );
+            client
+                .update_config(pb::UpdateConfigRequest {
+                    updated: Some(updated),
+                    deleted: vec![],
+                })
+                .await
+        }));
+    }
+    let (mut ok, mut shed) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                let info = status.get_error_details().error_info().cloned().unwrap();
+                assert_eq!(info.reason, "SERVER_BUSY");
+                shed += 1;
+            }
+        }
+    }
+    assert!(ok > 0 && shed > 0, "ok {ok}, shed {shed}");
+    s.admin().get_info(pb::GetUserInfoRequest {}).await.unwrap();
+}
