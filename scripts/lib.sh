@@ -1,0 +1,52 @@
+# Shared helpers of roster's scripts; source it. Tools are installed into
+# .tools/ (git-ignored), pinned, and only when missing, so a second run costs
+# nothing.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BUF_VERSION=1.75.0
+GRPCURL_VERSION=v1.9.3
+export PATH="$TOOLS/bin:$PATH"
+mkdir -p "$TOOLS/bin"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# buf, from npm's @bufbuild/buf (the package ships the binary).
+ensure_buf() {
+  if [ "$("$TOOLS/bin/buf" --version 2>/dev/null)" != "$BUF_VERSION" ]; then
+    log "installing buf $BUF_VERSION"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS/buf" "@bufbuild/buf@$BUF_VERSION" >/dev/null
+    ln -sf "$TOOLS/buf/node_modules/.bin/buf" "$TOOLS/bin/buf"
+  fi
+}
+
+# grpcurl, built from source with the Go toolchain.
+ensure_grpcurl() {
+  local stamp="$TOOLS/bin/.grpcurl-$GRPCURL_VERSION"
+  if [ ! -x "$TOOLS/bin/grpcurl" ] || [ ! -f "$stamp" ]; then
+    log "installing grpcurl $GRPCURL_VERSION"
+    GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+    touch "$stamp"
+  fi
+}
+
+# The roster binary the client tests run: ROSTER_BIN, or a debug build.
+ensure_roster() {
+  if [ -z "${ROSTER_BIN:-}" ]; then
+    (cd "$ROOT" && cargo build --locked --quiet --bin roster)
+    ROSTER_BIN="$ROOT/target/debug/roster"
+  fi
+  export ROSTER_BIN
+}
+
+# jq, from Debian's packages (the walk-through uses it).
+ensure_jq() {
+  if ! command -v jq >/dev/null 2>&1; then
+    log "installing jq"
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq jq >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq jq >/dev/null; fi
+  fi
+}
+
+# The client languages, each with clients/<lang>/gen.sh and test.sh.
+CLIENT_LANGS=(python typescript go java)
