@@ -26,6 +26,35 @@ pub enum Command {
         e.g. `info` (the default) or `roster=debug`"
     )]
     Serve(ServeArgs),
+    /// Check a stopped server's store: records and indexes agree, keys
+    /// belong to users, users to tenants and organizations. Exits 1 with a
+    /// report on any inconsistency.
+    Check(StoreArgs),
+    /// Write every record of a stopped server's store as JSON Lines (key
+    /// digests, never secrets), for backups and moves.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// File to write; `-` for standard output.
+        #[arg(long, short, default_value = "-")]
+        output: PathBuf,
+    },
+    /// Read an export into a new, empty data directory, then check it.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// File to read; `-` for standard input.
+        #[arg(long, short, default_value = "-")]
+        input: PathBuf,
+    },
+}
+
+/// Where the store of an offline command is.
+#[derive(Clone, Debug, Args)]
+pub struct StoreArgs {
+    /// The server's data directory (the store is its `store/`).
+    #[arg(long, env = "ROSTER_DATA_DIR", default_value = "./roster-data")]
+    pub data_dir: PathBuf,
 }
 
 /// How the log is written.
@@ -101,7 +130,7 @@ impl ServeArgs {
     pub fn from_env() -> Self {
         match Cli::parse_from(["roster", "serve"]).command {
             Some(Command::Serve(args)) => args,
-            None => unreachable!("`serve` was given"),
+            _ => unreachable!("`serve` was given"),
         }
     }
 

@@ -11,8 +11,10 @@
 //! - [`domain`]: records, data rules, paging, errors and the [`domain::Directory`]
 //!   that runs every operation.
 //! - [`store`]: the `Store` trait and its sled implementation.
+//! - [`admin`]: `roster check`, `export` and `import` on a stopped store.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod config;

@@ -51,8 +51,9 @@ async fn all_users(channel: tonic::transport::Channel, key: &str, org: &str) -> 
 
 /// 64 concurrent writers create users and set configuration until the
 /// server is killed with SIGKILL mid-load; after a restart every
-/// acknowledged user and configuration value is there, complete. Three
-/// kill cycles on one data directory, then a last check.
+/// acknowledged user and configuration value is there, complete, and
+/// `roster check` finds records and indexes in agreement. Three kill cycles
+/// on one data directory, then a last check.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_kill_9() {
     let data_dir = tempfile::tempdir().unwrap();
@@ -151,6 +152,18 @@ async fn acknowledged_writes_survive_kill_9() {
         }
         server.kill9();
         stop.store(true, Ordering::Relaxed);
+        // The killed store's records and indexes agree.
+        let check = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["check", "--data-dir"])
+            .arg(data_dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "cycle {cycle}: {}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
         for task in tasks {
             acked.extend(task.await.unwrap());
         }

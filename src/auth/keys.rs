@@ -98,6 +98,23 @@ pub fn digest(key: &str) -> KeyDigest {
     Sha256::digest(key.as_bytes()).into()
 }
 
+/// A digest as 64 lowercase hex digits.
+pub fn digest_hex(digest: &KeyDigest) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses 64 hex digits into a digest.
+pub fn parse_digest_hex(s: &str) -> Option<KeyDigest> {
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
 /// What lists show of a key: its prefix and last 4 characters.
 pub fn redact(key: &str) -> String {
     let tail: String = key
@@ -137,6 +154,15 @@ mod tests {
         assert_eq!(redact("rk_abcdefgh1234"), "rk_…1234");
         assert_eq!(redact("operator-chosen-secret-wxyz"), "…wxyz");
         assert_eq!(format!("{:?}", Secret::new("s3cret".into())), "[redacted]");
+    }
+
+    /// Digests round-trip through hex; malformed hex is refused.
+    #[test]
+    fn digest_hex_round_trip() {
+        let d = digest("k");
+        assert_eq!(parse_digest_hex(&digest_hex(&d)), Some(d));
+        assert_eq!(parse_digest_hex("zz"), None);
+        assert_eq!(parse_digest_hex(&"g".repeat(64)), None);
     }
 
     /// Foreign keys: 32+ printable ASCII characters only.

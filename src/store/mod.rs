@@ -18,6 +18,37 @@ pub use sled_store::SledStore;
 
 use crate::domain::{AccessKey, JsonMap, KeyDigest, Organization, Result, Tenant, User};
 
+/// One record of a store, as `roster export` writes it (one JSON object per
+/// line, tagged by `kind`) and `roster import` reads it. Indexes are not
+/// records: they follow from these.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// The first line of an export.
+    Header {
+        format: String,
+        version: u32,
+    },
+    Organization(Organization),
+    Tenant(Tenant),
+    User(User),
+    /// An access key: its SHA-256 digest (hex), never its secret.
+    AccessKey {
+        digest: String,
+        user_id: String,
+        name: String,
+        redacted: String,
+        created_at: i64,
+    },
+    /// A user's configuration.
+    Config {
+        user_id: String,
+        config: JsonMap,
+    },
+    /// The first-start bootstrap has happened.
+    Bootstrapped,
+}
+
 /// Which users to list.
 #[derive(Clone, Copy, Debug)]
 pub enum UserScope<'a> {
@@ -93,4 +124,13 @@ pub trait Store: Reader + Send + Sync + 'static {
 
     /// Flushes and syncs everything to disk (used at shutdown).
     fn sync(&self) -> Result<()>;
+
+    /// Calls `f` with every record, organizations first, then tenants,
+    /// users, access keys, configurations and the bootstrap mark. Meant for a
+    /// store no server is writing to (`roster export`).
+    fn for_each_record(&self, f: &mut dyn FnMut(Record) -> Result<()>) -> Result<()>;
+
+    /// Checks that the records and indexes agree (`roster check`); answers
+    /// every inconsistency found, in words.
+    fn check(&self) -> Result<Vec<String>>;
 }

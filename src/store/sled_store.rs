@@ -30,7 +30,8 @@ use std::{
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Reader, Store, Txn, UserScope};
+use super::{Reader, Record, Store, Txn, UserScope};
+use crate::auth::keys;
 use crate::domain::{AccessKey, Error, JsonMap, KeyDigest, Organization, Result, Tenant, User};
 
 impl From<sled::Error> for Error {
@@ -199,6 +200,199 @@ impl Store for SledStore {
     fn sync(&self) -> Result<()> {
         self.durable.sync()
     }
+
+    fn for_each_record(&self, f: &mut dyn FnMut(Record) -> Result<()>) -> Result<()> {
+        for (prefix, kind) in [
+            ("o/", "o"),
+            ("t/", "t"),
+            ("u/", "u"),
+            ("k/", "k"),
+            ("c/", "c"),
+        ] {
+            for item in self.tree.scan_prefix(prefix) {
+                let (k, v) = item?;
+                let id = std::str::from_utf8(&k[prefix.len()..])
+                    .map_err(|_| Error::Storage("corrupt record key".into()))?
+                    .to_owned();
+                let record = match kind {
+                    "o" => Record::Organization(serde_json::from_slice(&v)?),
+                    "t" => Record::Tenant(serde_json::from_slice(&v)?),
+                    "u" => Record::User(serde_json::from_slice(&v)?),
+                    "k" => {
+                        let key: AccessKey = serde_json::from_slice(&v)?;
+                        Record::AccessKey {
+                            digest: id,
+                            user_id: key.user_id,
+                            name: key.name,
+                            redacted: key.redacted,
+                            created_at: key.created_at,
+                        }
+                    }
+                    _ => Record::Config {
+                        user_id: id,
+                        config: serde_json::from_slice(&v)?,
+                    },
+                };
+                f(record)?;
+            }
+        }
+        if self.is_bootstrapped()? {
+            f(Record::Bootstrapped)?;
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<Vec<String>> {
+        check_tree(&self.tree)
+    }
+}
+
+/// Every disagreement between the records and the indexes of a tree.
+fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut problems = Vec::new();
+    let mut orgs = BTreeSet::new();
+    let mut tenants: BTreeMap<String, Tenant> = BTreeMap::new();
+    let mut users: BTreeMap<String, User> = BTreeMap::new();
+    let mut access_keys: BTreeMap<String, AccessKey> = BTreeMap::new();
+    let mut configs = BTreeSet::new();
+    let mut index = BTreeSet::new();
+    let mut key_index: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut bootstrapped = false;
+
+    for item in tree.iter() {
+        let (k, v) = item?;
+        let Ok(k) = std::str::from_utf8(&k) else {
+            problems.push(format!("a key is not UTF-8: {k:?}"));
+            continue;
+        };
+        let parts: Vec<&str> = k.split('/').collect();
+        let decoded = match parts.as_slice() {
+            ["o", id] => serde_json::from_slice::<Organization>(&v).map(|o| {
+                if o.id != *id {
+                    problems.push(format!("{k} holds organization `{}`", o.id));
+                }
+                orgs.insert(id.to_string());
+            }),
+            ["t", id] => serde_json::from_slice::<Tenant>(&v).map(|t| {
+                if t.id != *id {
+                    problems.push(format!("{k} holds tenant `{}`", t.id));
+                }
+                tenants.insert(id.to_string(), t);
+            }),
+            ["u", id] => serde_json::from_slice::<User>(&v).map(|u| {
+                if u.id != *id {
+                    problems.push(format!("{k} holds user `{}`", u.id));
+                }
+                users.insert(id.to_string(), u);
+            }),
+            ["k", digest] => serde_json::from_slice::<AccessKey>(&v).map(|key| {
+                if keys::parse_digest_hex(digest).is_none() {
+                    problems.push(format!("{k}: not a SHA-256 digest"));
+                }
+                access_keys.insert(digest.to_string(), key);
+            }),
+            ["c", id] => serde_json::from_slice::<JsonMap>(&v).map(|_| {
+                configs.insert(id.to_string());
+            }),
+            ["uk", user, name] => {
+                let digest = String::from_utf8_lossy(&v).into_owned();
+                key_index.insert((user.to_string(), name.to_string()), digest);
+                Ok(())
+            }
+            ["ot" | "ou" | "tu", _, _] | ["sa", _] => {
+                index.insert(k.to_owned());
+                Ok(())
+            }
+            ["meta", "bootstrapped"] => {
+                bootstrapped = true;
+                Ok(())
+            }
+            _ => {
+                problems.push(format!("unknown key `{k}`"));
+                Ok(())
+            }
+        };
+        if let Err(e) = decoded {
+            problems.push(format!("{k}: undecodable record: {e}"));
+        }
+    }
+
+    let mut expected = BTreeSet::new();
+    for t in tenants.values() {
+        if !orgs.contains(&t.org_id) {
+            problems.push(format!(
+                "tenant `{}` names missing organization `{}`",
+                t.id, t.org_id
+            ));
+        }
+        expected.insert(format!("ot/{}/{}", t.org_id, t.id));
+    }
+    for u in users.values() {
+        if !orgs.contains(&u.org_id) {
+            problems.push(format!(
+                "user `{}` names missing organization `{}`",
+                u.id, u.org_id
+            ));
+        }
+        expected.insert(format!("ou/{}/{}", u.org_id, u.id));
+        if !u.tenant_id.is_empty() {
+            match tenants.get(&u.tenant_id) {
+                None => problems.push(format!(
+                    "user `{}` names missing tenant `{}`",
+                    u.id, u.tenant_id
+                )),
+                Some(t) if t.org_id != u.org_id => problems.push(format!(
+                    "user `{}` of organization `{}` is in tenant `{}` of `{}`",
+                    u.id, u.org_id, t.id, t.org_id
+                )),
+                Some(_) => {}
+            }
+            expected.insert(format!("tu/{}/{}", u.tenant_id, u.id));
+        }
+        if u.roles.iter().any(|r| r == "super-admin") {
+            expected.insert(format!("sa/{}", u.id));
+        }
+    }
+    for missing in expected.difference(&index) {
+        problems.push(format!("index entry `{missing}` is missing"));
+    }
+    for stray in index.difference(&expected) {
+        problems.push(format!("index entry `{stray}` has no record"));
+    }
+    for (digest, key) in &access_keys {
+        if !users.contains_key(&key.user_id) {
+            problems.push(format!(
+                "access key `{}` belongs to missing user `{}`",
+                key.name, key.user_id
+            ));
+        }
+        match key_index.get(&(key.user_id.clone(), key.name.clone())) {
+            Some(d) if d == digest => {}
+            _ => problems.push(format!(
+                "access key `{}` of `{}` is missing from the key index",
+                key.name, key.user_id
+            )),
+        }
+    }
+    for ((user, name), digest) in &key_index {
+        match access_keys.get(digest) {
+            Some(key) if key.user_id == *user && key.name == *name => {}
+            _ => problems.push(format!(
+                "key index entry `uk/{user}/{name}` has no key record"
+            )),
+        }
+    }
+    for user in &configs {
+        if !users.contains_key(user) {
+            problems.push(format!("configuration of missing user `{user}`"));
+        }
+    }
+    let has_records = !orgs.is_empty() || !users.is_empty();
+    if has_records && !bootstrapped {
+        problems.push("records exist but the bootstrap mark is missing".into());
+    }
+    Ok(problems)
 }
 
 /// The pending writes of one change.
@@ -243,20 +437,14 @@ fn key(parts: &[&str]) -> Vec<u8> {
 }
 
 fn hex(digest: &KeyDigest) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    keys::digest_hex(digest)
 }
 
 fn unhex(s: &[u8]) -> Result<KeyDigest> {
-    let bad = || Error::Storage("corrupt key digest in index".into());
-    if s.len() != 64 {
-        return Err(bad());
-    }
-    let mut out = [0u8; 32];
-    for (i, pair) in s.chunks(2).enumerate() {
-        let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
-        out[i] = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
-    }
-    Ok(out)
+    std::str::from_utf8(s)
+        .ok()
+        .and_then(keys::parse_digest_hex)
+        .ok_or_else(|| Error::Storage("corrupt key digest in index".into()))
 }
 
 fn get_json<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>> {

@@ -64,7 +64,7 @@ pub fn test_args(data_dir: PathBuf) -> ServeArgs {
     let cli = Cli::parse_from(["roster", "serve", "--data-dir", data_dir.to_str().unwrap()]);
     match cli.command {
         Some(Command::Serve(args)) => args,
-        None => unreachable!(),
+        _ => unreachable!(),
     }
 }
 
@@ -102,10 +102,13 @@ impl TestServer {
         }
     }
 
-    /// Asks the server to shut down and waits until it has.
-    pub async fn stop(mut self) -> Result<(), roster::server::ServeError> {
+    /// Asks the server to shut down, waits until it has, and hands over its
+    /// data directory.
+    pub async fn stop(mut self) -> Result<tempfile::TempDir, roster::server::ServeError> {
         let _ = self.stop.take().unwrap().send(());
-        self.task.take().unwrap().await.unwrap()
+        self.task.take().unwrap().await.unwrap()?;
+        let empty = tempfile::tempdir().unwrap();
+        Ok(std::mem::replace(&mut self.data_dir, empty))
     }
 
     /// The shared channel to the server.
