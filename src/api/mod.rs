@@ -6,7 +6,7 @@
 //! request, call the [`Directory`], convert the answer back, and let
 //! [`Call::finish`] map the error and write the one log event of the call.
 
-mod convert;
+pub mod convert;
 pub mod layer;
 mod status;
 
