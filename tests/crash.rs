@@ -24,13 +24,16 @@ const WORKERS: usize = 16;
 const ORGS: [&str; 2] = ["o1", "o2"];
 const TENANTS: [(&str, &str); 2] = [("t1", "o1"), ("t2", "o2")];
 
+/// A user as the model knows it: (organization, tenant, name).
+type UserState = (String, String, String);
+
 /// What the directory must hold: built from acknowledged operations only.
 /// An operation whose answer never came (the kill) leaves its object
 /// `uncertain`: it may be there or not, but if there, whole.
 #[derive(Default, Debug)]
 struct Model {
     /// user id → (org, tenant, name)
-    users: BTreeMap<String, (String, String, String)>,
+    users: BTreeMap<String, UserState>,
     /// tenant id → org
     tenants: BTreeMap<String, String>,
     /// key secret → (user, name)
@@ -41,7 +44,7 @@ struct Model {
     config: BTreeMap<String, f64>,
     /// ids (users, tenants, config keys) whose last operation is unknown,
     /// with the states allowed for them.
-    uncertain_users: BTreeMap<String, Vec<Option<(String, String, String)>>>,
+    uncertain_users: BTreeMap<String, Vec<Option<UserState>>>,
     uncertain_tenants: BTreeSet<String>,
     uncertain_config: BTreeMap<String, Vec<Option<f64>>>,
     /// The operation a worker stopped at (for failure messages).
