@@ -18,8 +18,10 @@
 //   shape), PERMISSION_DENIED, NOT_FOUND, then ALREADY_EXISTS,
 //   FAILED_PRECONDITION and RESOURCE_EXHAUSTED.
 // - Every INVALID_ARGUMENT names the offending field in its message and in a
-//   `google.rpc.BadRequest` detail; other errors carry a
-//   `google.rpc.ErrorInfo` detail with a stable `reason`.
+//   `google.rpc.BadRequest` detail. PERMISSION_DENIED, NOT_FOUND,
+//   ALREADY_EXISTS, FAILED_PRECONDITION and RESOURCE_EXHAUSTED carry a
+//   `google.rpc.ErrorInfo` detail (domain `roster.v1`) with a stable
+//   `reason`. UNAUTHENTICATED deliberately carries no detail.
 // - Deadlines: the server honours `grpc-timeout` and answers
 //   DEADLINE_EXCEEDED when it passes; a call without a deadline gets the
 //   server's maximum (`--max-call-time`, 30 s by default). A mutation whose
