@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""roster's benchmark: each workload against grpc.health.v1.Health/Check on
+the same server in the same run (baseline, workload, baseline), measured with
+ghz, a load generator outside the server's process.
+
+    scripts/bench                 # the full run (release build), ~3 minutes
+    scripts/bench --smoke         # a few seconds, as CI runs it
+    scripts/bench --million       # also: 1,000,000 users (RSS, start time, paging)
+
+Prints a Markdown table (BENCHMARKS.md holds the last full run). Python 3
+standard library only; ghz is installed into .tools/bin by scripts/lib.sh's
+conventions (pinned, once).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / ".tools"
+GHZ_VERSION = "v0.120.0"
+GHZ = TOOLS / "bin" / "ghz"
+
+
+def log(msg):
+    print(f"==> {msg}", file=sys.stderr, flush=True)
+
+
+def ensure_ghz():
+    stamp = TOOLS / "bin" / f".ghz-{GHZ_VERSION}"
+    if GHZ.exists() and stamp.exists():
+        return
+    log(f"installing ghz {GHZ_VERSION}")
+    env = dict(os.environ, GOBIN=str(TOOLS / "bin"), GOFLAGS="-mod=mod")
+    subprocess.run(["go", "install", f"github.com/bojand/ghz/cmd/ghz@{GHZ_VERSION}"],
+                   check=True, env=env)
+    stamp.touch()
+
+
+def roster_binary(release):
+    if os.environ.get("ROSTER_BIN"):
+        return Path(os.environ["ROSTER_BIN"])
+    args = ["cargo", "build", "--locked", "--quiet", "--bin", "roster"]
+    if release:
+        args.insert(2, "--release")
+    subprocess.run(args, check=True, cwd=ROOT)
+    return ROOT / "target" / ("release" if release else "debug") / "roster"
+
+
+def write_export(path, admin_key, orgs):
+    """An export with the bootstrap records and `orgs` = {org id: users}."""
+    now = int(time.time() * 1000)
+    digest = hashlib.sha256(admin_key.encode()).hexdigest()
+    with open(path, "w") as f:
+        def rec(**r):
+            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+        rec(kind="header", format="roster-export", version=1)
+        for org in ["default", *orgs]:
+            rec(kind="organization", id=org, name=org, variables={}, created_at=now, updated_at=now)
+        rec(kind="user", id="admin", name="admin", email="", tenant_id="", org_id="default",
+            variables={}, roles=["super-admin"], created_at=now, updated_at=now)
+        for org, count in orgs.items():
+            for i in range(count):
+                rec(kind="user", id=f"{org}-{i}", name=f"User {i}", email=f"u{i}@example.com",
+                    tenant_id="", org_id=org, variables={"team": "bench"}, roles=["user"],
+                    created_at=now, updated_at=now)
+        rec(kind="access_key", digest=digest, user_id="admin", name="bootstrap",
+            redacted="…" + admin_key[-4:], created_at=now)
+        rec(kind="bootstrapped")
+
+
+def random_user(n):
+    """A ghz template naming one of the first `n` users of org `bench` at
+    random per request (randomInt's upper bound is exclusive)."""
+    return f"bench-{{{{randomInt 0 {n}}}}}"
+
+
+class Server:
+    """A roster process on a free port; `started` to SERVING in seconds."""
+
+    def __init__(self, binary, data_dir):
+        self.log_path = Path(data_dir) / "server.log"
+        self.log = open(self.log_path, "w")
+        begin = time.monotonic()
+        self.proc = subprocess.Popen(
+            [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
+             "--log-format", "json", "--max-in-flight", "4096"],
+            stdout=subprocess.DEVNULL, stderr=self.log, env=dict(os.environ, RUST_LOG="info"))
+        self.addr = None
+        while time.monotonic() - begin < 600:
+            text = self.log_path.read_text()
+            if self.addr is None:
+                m = re.search(r'"addr":"([^"]+)"', text)
+                if m:
+                    self.addr = m.group(1)
+            if '"message":"serving"' in text:
+                self.started = time.monotonic() - begin
+                return
+            if self.proc.poll() is not None:
+                sys.exit(f"roster exited:\n{text}")
+            time.sleep(0.005)
+        sys.exit("roster did not start")
+
+    def rss_mib(self):
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def ghz(addr, call, duration, data=None, metadata=None, connections=4, concurrency=64):
+    args = [str(GHZ), "--insecure", "--call", call, "--connections", str(connections),
+            "--concurrency", str(concurrency), "--duration", duration, "--format", "json",
+            "--timeout", "10s"]
+    if data is not None:
+        args += ["--data", json.dumps(data)]
+    if metadata is not None:
+        args += ["--metadata", json.dumps(metadata)]
+    out = subprocess.run(args + [addr], check=True, capture_output=True, text=True).stdout
+    report = json.loads(out)
+    lat = {d["percentage"]: d["latency"] / 1e6 for d in report.get("latencyDistribution") or []}
+    codes = report.get("statusCodeDistribution") or {}
+    # When --duration ends, ghz cuts the calls still in flight (at most one
+    # per concurrent worker) and counts them as Unavailable/Canceled.
+    cut = sum(n for code, n in codes.items() if code in ("Unavailable", "Canceled"))
+    errors = sum(n for code, n in codes.items() if code != "OK")
+    if cut <= concurrency:
+        errors -= cut
+    return {"rps": report["rps"], "p50": lat.get(50, float("nan")), "p99": lat.get(99, float("nan")),
+            "count": report["count"], "errors": errors, "codes": codes}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a few seconds, small data (CI)")
+    parser.add_argument("--million", action="store_true", help="also measure 1,000,000 stored users")
+    parser.add_argument("--duration", help="per run, e.g. 10s (default 10s, smoke 1s)")
+    args = parser.parse_args()
+    duration = args.duration or ("1s" if args.smoke else "10s")
+    users = 1_000 if args.smoke else 100_000
+
+    ensure_ghz()
+    binary = roster_binary(release=not args.smoke)
+    admin_key = "bench-" + secrets.token_hex(24)
+    auth = {"authorization": f"Bearer {admin_key}"}
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="roster-bench-"))
+    try:
+        dump = work / "seed.jsonl"
+        write_export(dump, admin_key, {"bench": users})
+        begin = time.monotonic()
+        subprocess.run([str(binary), "import", "--data-dir", str(work / "data"), "--input", str(dump)],
+                       check=True, capture_output=True)
+        log(f"imported {users} users in {time.monotonic() - begin:.1f} s")
+        server = Server(binary, work / "data")
+        try:
+            run = time.strftime("%H%M%S")
+            workloads = [
+                ("GetInfo", "roster.v1.UserService/GetInfo", {}, auth),
+                (f"ListUsers (100 of {users:,})", "roster.v1.UserService/ListUsers",
+                 {"lookup_org_id": "bench", "page_size": 100}, auth),
+                ("CreateUser (durable)", "roster.v1.UserService/CreateUser",
+                 {"user": {"id": f"new{run}-{{{{.RequestNumber}}}}", "name": "New", "org_id": "bench"}}, auth),
+                ("UpdateConfig (durable)", "roster.v1.UserService/UpdateConfig",
+                 {"updated": {"theme": "dark", "n": "{{.RequestNumber}}"}},
+                 dict(auth, **{"x-roster-impersonate-user": random_user(min(users, 10_000))})),
+                ("CreateAccessKey (durable)", "roster.v1.UserService/CreateAccessKey",
+                 {"name": f"k{run}-{{{{.RequestNumber}}}}"},
+                 dict(auth, **{"x-roster-impersonate-user": random_user(users)})),
+            ]
+            for name, call, data, md in workloads:
+                base1 = ghz(server.addr, "grpc.health.v1.Health/Check", duration)
+                result = ghz(server.addr, call, duration, data, md)
+                base2 = ghz(server.addr, "grpc.health.v1.Health/Check", duration)
+                base = statistics.mean([base1["rps"], base2["rps"]])
+                if result["errors"]:
+                    sys.exit(f"{name}: {result['errors']} errors: {result['codes']}")
+                rows.append((name, result, base))
+                log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f}")
+            rss = server.rss_mib()
+        finally:
+            server.stop()
+
+        print(f"| workload (4 connections × 16 streams, {duration} each) | req/s | p50 ms | p99 ms "
+              f"| Health/Check req/s | ratio |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, r, base in rows:
+            print(f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {base:,.0f} "
+                  f"| {r['rps'] / base:.2f} |")
+        print(f"\nServer RSS after the runs ({users:,} users stored): {rss:.0f} MiB")
+
+        if args.million:
+            million(binary, work, admin_key, auth, duration)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("bench: 1 passed, 0 failed" if args.smoke else "", file=sys.stderr)
+
+
+def million(binary, work, admin_key, auth, duration):
+    """1,000,000 users (990,000 in org `big`, 10,000 in org `small`): start
+    time to SERVING, RSS, and a ListUsers page in each organization."""
+    dump = work / "million.jsonl"
+    write_export(dump, admin_key, {"big": 990_000, "small": 10_000})
+    data = work / "million"
+    begin = time.monotonic()
+    subprocess.run([str(binary), "import", "--data-dir", str(data), "--input", str(dump)],
+                   check=True, capture_output=True)
+    log(f"imported 1,000,000 users in {time.monotonic() - begin:.0f} s")
+    dump.unlink()
+    starts = []
+    for _ in range(3):
+        server = Server(binary, data)
+        starts.append(server.started)
+        rss_idle = server.rss_mib()
+        if len(starts) < 3:
+            server.stop()
+    try:
+        pages = {}
+        for org in ["small", "big"]:
+            # A page from the middle of the organization, one call at a time.
+            r = ghz(server.addr, "roster.v1.UserService/ListUsers", duration,
+                    {"lookup_org_id": org, "page_size": 100}, auth, connections=1, concurrency=1)
+            pages[org] = r
+        getinfo = ghz(server.addr, "roster.v1.UserService/GetInfo", duration, {}, auth)
+        rss_loaded = server.rss_mib()
+    finally:
+        server.stop()
+    print("\n| 1,000,000 users stored | value |")
+    print("| --- | ---: |")
+    print(f"| start to SERVING (median of 3) | {statistics.median(starts) * 1000:.0f} ms |")
+    print(f"| RSS idle after start | {rss_idle:.0f} MiB |")
+    print(f"| RSS after ListUsers and GetInfo load | {rss_loaded:.0f} MiB |")
+    print(f"| ListUsers page of 100, org of 10,000: p50 / p99 | {pages['small']['p50']:.2f} / {pages['small']['p99']:.2f} ms |")
+    print(f"| ListUsers page of 100, org of 990,000: p50 / p99 | {pages['big']['p50']:.2f} / {pages['big']['p99']:.2f} ms |")
+    print(f"| GetInfo at 1,000,000 users | {getinfo['rps']:,.0f} req/s, p99 {getinfo['p99']:.2f} ms |")
+
+
+if __name__ == "__main__":
+    main()
