@@ -279,8 +279,8 @@ async fn graceful_shutdown() {
     assert!(log.contains("stopped"), "{log}");
 }
 
-/// One log event per RPC with method, code, duration and caller (and the
-/// impersonator), and no secret anywhere in the log: not the bootstrap key
+/// One log event per RPC with method, code, duration, caller (the key's
+/// owner) and impersonated user, and no secret anywhere in the log: not the bootstrap key
 /// written to the key file, not a key created or presented.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_log_event_per_rpc_and_no_secrets() {
@@ -337,14 +337,14 @@ async fn one_log_event_per_rpc_and_no_secrets() {
                 e["method"].as_str().unwrap().to_owned(),
                 e["code"].as_str().unwrap().to_owned(),
                 e["caller"].as_str().unwrap().to_owned(),
-                e["impersonator"].as_str().unwrap_or("").to_owned(),
+                e["impersonated"].as_str().unwrap_or("").to_owned(),
             )
         })
         .collect();
     let expected = [
         ("GetInfo", "Ok", "admin", ""),
         ("CreateUser", "Ok", "admin", ""),
-        ("CreateAccessKey", "Ok", "svc", "admin"),
+        ("CreateAccessKey", "Ok", "admin", "svc"),
         ("GetInfo", "Unauthenticated", "", ""),
     ];
     let expected: Vec<(String, String, String, String)> = expected

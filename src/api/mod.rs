@@ -19,7 +19,7 @@ use std::{
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response, Status};
 
-use crate::auth::{self, Caller};
+use crate::auth::{self, Authenticated};
 use crate::domain::{Directory, Error, PageRequest, Result, IMPERSONATE_FIELD};
 use crate::pb::{self, user_service_server::UserService};
 use crate::store::Store;
@@ -70,7 +70,8 @@ struct Call<'a, S> {
     /// The `x-roster-impersonate-user` value; Err if it is not text.
     impersonate: Result<Option<String>, ()>,
     _permit: Option<OwnedSemaphorePermit>,
-    /// The caller's id and the impersonator's, once authenticated.
+    /// The key owner's id and the impersonated user's (as asked), once
+    /// authenticated.
     who: OnceLock<(String, Option<String>)>,
 }
 
@@ -123,28 +124,23 @@ impl<S: Store> Call<'_, S> {
             .ok_or(Error::Unavailable("roster is starting"))
     }
 
-    /// Authenticates the call: the user it acts as.
-    fn caller(&self) -> Result<(Arc<Directory<S>>, Caller)> {
+    /// Authenticates the call. Impersonation is settled later, by the
+    /// directory, after the request's shape is checked.
+    fn caller(&self) -> Result<(Arc<Directory<S>>, Authenticated)> {
         let directory = self.directory()?;
         let key = self.key.as_ref().map(auth::Secret::expose);
         // Authentication comes first: a bad key is UNAUTHENTICATED even with
         // a malformed impersonation header.
-        let impersonate =
-            self.impersonate
-                .as_ref()
-                .map_err(|()| match directory.authenticate(key) {
-                    Ok(_) => Error::invalid(IMPERSONATE_FIELD, "must be printable ASCII"),
-                    Err(e) => e,
-                })?;
-        let caller = directory.authenticate(key)?;
-        let caller = match impersonate {
-            None => caller,
-            Some(target) => directory.impersonate(caller, target)?,
-        };
-        let _ = self
-            .who
-            .set((caller.user.id.clone(), caller.impersonator.clone()));
-        Ok((directory, caller))
+        let who = directory.authenticate(key, None)?;
+        let _ = self.who.set((
+            who.caller.user.id.clone(),
+            self.impersonate.clone().ok().flatten(),
+        ));
+        let impersonate = self
+            .impersonate
+            .clone()
+            .map_err(|()| Error::invalid(IMPERSONATE_FIELD, "must be printable ASCII"))?;
+        Ok((directory, Authenticated { impersonate, ..who }))
     }
 
     /// Runs the body of the call unless it is refused first (no permit,
@@ -171,7 +167,7 @@ impl<S: Store> Call<'_, S> {
             Ok(_) => tonic::Code::Ok,
             Err(status) => status.code(),
         };
-        let (caller, impersonator) = match self.who.get() {
+        let (caller, impersonated) = match self.who.get() {
             Some((c, i)) => (c.as_str(), i.as_deref()),
             None => ("", None),
         };
@@ -180,7 +176,7 @@ impl<S: Store> Call<'_, S> {
             code = ?code,
             duration_us = self.started.elapsed().as_micros() as u64,
             caller,
-            impersonator,
+            impersonated,
             "rpc"
         );
         result
@@ -196,9 +192,9 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("CreateAccessKey", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::CreateAccessKeyRequest { name } = msg;
-                let (key, secret) = dir.create_access_key(&caller, name, call.deadline).await?;
+                let (key, secret) = dir.create_access_key(&who, name, call.deadline).await?;
                 let mut shown = pb::AccessKey::from(key);
                 // The one place a secret leaves the server.
                 shown.access_key = secret.expose().to_owned();
@@ -218,13 +214,13 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("ListAccessKeys", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::GetAccessKeyRequest {
                     page_size,
                     page_token,
                 } = msg;
                 let page =
-                    dir.list_access_keys(&caller, PageRequest::parse(page_size, &page_token)?)?;
+                    dir.list_access_keys(&who, PageRequest::parse(page_size, &page_token)?)?;
                 Ok(pb::GetAccessKeyResponse {
                     access_keys: page.items.into_iter().map(Into::into).collect(),
                     next_page_token: page.next_token,
@@ -241,10 +237,9 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("DeleteAccessKey", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::DelAccessKeyRequest { names } = msg;
-                dir.delete_access_keys(&caller, names, call.deadline)
-                    .await?;
+                dir.delete_access_keys(&who, names, call.deadline).await?;
                 Ok(pb::DelAccessKeyResponse {})
             })
             .await;
@@ -258,9 +253,8 @@ impl<S: Store> UserService for Api<S> {
         let (call, pb::GetUserInfoRequest {}) = self.begin("GetInfo", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
-                let permissions = dir.permissions(&caller);
-                let user = caller.user;
+                let (dir, who) = call.caller()?;
+                let (user, permissions) = dir.info(&who)?;
                 Ok(pb::GetUserInfoResponse {
                     id: user.id,
                     name: user.name,
@@ -280,11 +274,11 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("UpdateConfig", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::UpdateConfigRequest { updated, deleted } = msg;
                 let updated = struct_to_json("updated", updated)?;
                 let configs = dir
-                    .update_config(&caller, updated, deleted, call.deadline)
+                    .update_config(&who, updated, deleted, call.deadline)
                     .await?;
                 Ok(pb::UpdateConfigResponse {
                     configs: Some(json_to_struct(configs)),
@@ -301,10 +295,10 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("CreateUser", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::CreateUserRequest { user } = msg;
                 let user = required("user", user)?.try_into()?;
-                dir.create_user(&caller, user, call.deadline).await?;
+                dir.create_user(&who, user, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -318,9 +312,9 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("DeleteUser", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::DeleteUserRequest { id } = msg;
-                dir.delete_user(&caller, id, call.deadline).await?;
+                dir.delete_user(&who, id, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -334,10 +328,10 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("UpdateUser", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::UpdateUserRequest { user } = msg;
                 let user = required("user", user)?.try_into()?;
-                dir.update_user(&caller, user, call.deadline).await?;
+                dir.update_user(&who, user, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -351,7 +345,7 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("ListUsers", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::ListUsersRequest {
                     lookup_org_id,
                     page_size,
@@ -359,7 +353,7 @@ impl<S: Store> UserService for Api<S> {
                     lookup_tenant_id,
                 } = msg;
                 let page = PageRequest::parse(page_size, &page_token)?;
-                let page = dir.list_users(&caller, &lookup_org_id, &lookup_tenant_id, page)?;
+                let page = dir.list_users(&who, &lookup_org_id, &lookup_tenant_id, page)?;
                 Ok(pb::ListUsersResponse {
                     users: page.items.into_iter().map(Into::into).collect(),
                     next_page_token: page.next_token,
@@ -376,10 +370,10 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("CreateTenant", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::CreateTenantRequest { tenant } = msg;
                 let tenant = required("tenant", tenant)?.try_into()?;
-                dir.create_tenant(&caller, tenant, call.deadline).await?;
+                dir.create_tenant(&who, tenant, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -393,10 +387,10 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("UpdateTenant", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::UpdateTenantRequest { tenant } = msg;
                 let tenant = required("tenant", tenant)?.try_into()?;
-                dir.update_tenant(&caller, tenant, call.deadline).await?;
+                dir.update_tenant(&who, tenant, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -410,9 +404,9 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("DeleteTenant", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::DeleteTenantRequest { id } = msg;
-                dir.delete_tenant(&caller, id, call.deadline).await?;
+                dir.delete_tenant(&who, id, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -426,14 +420,14 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("ListTenants", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::ListTenantsRequest {
                     lookup_org_id,
                     page_size,
                     page_token,
                 } = msg;
                 let page = PageRequest::parse(page_size, &page_token)?;
-                let page = dir.list_tenants(&caller, &lookup_org_id, page)?;
+                let page = dir.list_tenants(&who, &lookup_org_id, page)?;
                 Ok(pb::ListTenantsResponse {
                     tenants: page.items.into_iter().map(Into::into).collect(),
                     next_page_token: page.next_token,
@@ -450,10 +444,10 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("CreateOrganization", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::CreateOrganizationRequest { organization } = msg;
                 let org = required("organization", organization)?.try_into()?;
-                dir.create_org(&caller, org, call.deadline).await?;
+                dir.create_org(&who, org, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -467,10 +461,10 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("UpdateOrganization", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::UpdateOrganizationRequest { organization } = msg;
                 let org = required("organization", organization)?.try_into()?;
-                dir.update_org(&caller, org, call.deadline).await?;
+                dir.update_org(&who, org, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -484,9 +478,9 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("DeleteOrganization", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::DeleteOrganizationRequest { id } = msg;
-                dir.delete_org(&caller, id, call.deadline).await?;
+                dir.delete_org(&who, id, call.deadline).await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -500,13 +494,13 @@ impl<S: Store> UserService for Api<S> {
         let (call, msg) = self.begin("ListOrganizations", req);
         let result = call
             .run(async {
-                let (dir, caller) = call.caller()?;
+                let (dir, who) = call.caller()?;
                 let pb::ListOrganizationsRequest {
                     page_size,
                     page_token,
                 } = msg;
                 let page = PageRequest::parse(page_size, &page_token)?;
-                let page = dir.list_orgs(&caller, page)?;
+                let page = dir.list_orgs(&who, page)?;
                 Ok(pb::ListOrganizationsResponse {
                     organizations: page.items.into_iter().map(Into::into).collect(),
                     next_page_token: page.next_token,

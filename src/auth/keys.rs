@@ -105,7 +105,8 @@ pub fn digest_hex(digest: &KeyDigest) -> String {
 
 /// Parses 64 hex digits into a digest.
 pub fn parse_digest_hex(s: &str) -> Option<KeyDigest> {
-    if s.len() != 64 || !s.is_ascii() {
+    // from_str_radix alone would also take a sign ("+f"): only hex digits.
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     let mut out = [0u8; 32];
@@ -163,6 +164,8 @@ mod tests {
         assert_eq!(parse_digest_hex(&digest_hex(&d)), Some(d));
         assert_eq!(parse_digest_hex("zz"), None);
         assert_eq!(parse_digest_hex(&"g".repeat(64)), None);
+        // Found by the `headers` fuzz target: a sign is not a hex digit.
+        assert_eq!(parse_digest_hex(&"+0".repeat(32)), None);
     }
 
     /// Foreign keys: 32+ printable ASCII characters only.

@@ -41,6 +41,18 @@ impl Caller {
     }
 }
 
+/// An authenticated request before impersonation is settled: the key's
+/// owner and the user it asks to act as (`x-roster-impersonate-user`).
+/// Operations turn it into the acting [`Caller`] through
+/// `Directory::acting`, after checking the request's shape.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    /// The key's owner.
+    pub caller: Caller,
+    /// The user to act as, if the request asks.
+    pub impersonate: Option<String>,
+}
+
 /// The key in an `authorization` header value: `Bearer <key>`, the scheme
 /// case-insensitive, exactly one space.
 pub fn bearer(value: &str) -> Option<&str> {

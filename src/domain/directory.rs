@@ -12,7 +12,7 @@ use super::{
     now_millis, validate, AccessKey, Error, JsonMap, Organization, Page, PageRequest, Result,
     Tenant, User,
 };
-use crate::auth::{self, keys, Caller, Role, Secret};
+use crate::auth::{self, keys, Authenticated, Caller, Role, Secret};
 use crate::store::{Store, Txn, UserScope};
 
 /// Field carrying the impersonation target, for error messages.
@@ -34,18 +34,35 @@ impl<S: Store> Directory<S> {
         &self.store
     }
 
-    /// The caller of a request: the owner of `key`.
-    pub fn authenticate(&self, key: Option<&str>) -> Result<Caller> {
-        auth::authenticate(&self.store, key)
+    /// Authenticates a request: the owner of `key`, and the user it asks to
+    /// act as. Whether it may is settled by [`Directory::acting`], which
+    /// every operation calls after checking the request's own shape (SPEC
+    /// §4's order: UNAUTHENTICATED, INVALID_ARGUMENT, PERMISSION_DENIED,
+    /// NOT_FOUND).
+    pub fn authenticate(
+        &self,
+        key: Option<&str>,
+        impersonate: Option<String>,
+    ) -> Result<Authenticated> {
+        let caller = auth::authenticate(&self.store, key)?;
+        Ok(Authenticated {
+            caller,
+            impersonate,
+        })
     }
 
-    /// The caller acting as `target_id`, where it may: the caller may update
-    /// that user, and that user does not rank above it.
-    pub fn impersonate(&self, caller: Caller, target_id: &str) -> Result<Caller> {
-        validate::id(IMPERSONATE_FIELD, target_id)?;
-        if target_id == caller.id() {
-            return Ok(caller);
+    /// The user a request acts as: the key's owner, or the user it
+    /// impersonates where it may (it may update that user, who does not
+    /// rank above it; this holds for oneself only with `users:write`).
+    pub fn acting(&self, who: &Authenticated) -> Result<Caller> {
+        match &who.impersonate {
+            None => Ok(who.caller.clone()),
+            Some(target) => self.impersonate(who.caller.clone(), target),
         }
+    }
+
+    fn impersonate(&self, caller: Caller, target_id: &str) -> Result<Caller> {
+        validate::id(IMPERSONATE_FIELD, target_id)?;
         if caller.role < Role::TenantAdmin {
             return Err(Error::denied("impersonation needs users:write"));
         }
@@ -111,11 +128,12 @@ impl<S: Store> Directory<S> {
     /// Creates a key for the caller; returns it with its secret.
     pub async fn create_access_key(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         name: String,
         deadline: Instant,
     ) -> Result<(AccessKey, Secret)> {
         validate::key_name("name", &name)?;
+        let caller = &self.acting(who)?;
         let secret = keys::generate()?;
         let digest = keys::digest(secret.expose());
         let key = AccessKey {
@@ -149,7 +167,12 @@ impl<S: Store> Directory<S> {
     }
 
     /// A page of the caller's keys, sorted by name.
-    pub fn list_access_keys(&self, caller: &Caller, page: PageRequest) -> Result<Page<AccessKey>> {
+    pub fn list_access_keys(
+        &self,
+        who: &Authenticated,
+        page: PageRequest,
+    ) -> Result<Page<AccessKey>> {
+        let caller = &self.acting(who)?;
         let keys = self
             .store
             .list_keys(caller.id(), &page.after, page.limit + 1)?;
@@ -159,7 +182,7 @@ impl<S: Store> Directory<S> {
     /// Deletes the named keys of the caller, all or none.
     pub async fn delete_access_keys(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         mut names: Vec<String>,
         deadline: Instant,
     ) -> Result<()> {
@@ -175,6 +198,7 @@ impl<S: Store> Directory<S> {
         for (i, name) in names.iter().enumerate() {
             validate::key_name(&format!("names[{i}]"), name)?;
         }
+        let caller = &self.acting(who)?;
         names.sort();
         names.dedup();
         let user_id = caller.user.id.clone();
@@ -198,55 +222,25 @@ impl<S: Store> Directory<S> {
             .await
     }
 
-    /// The caller's permissions: its roles' and the self permissions.
-    pub fn permissions(&self, caller: &Caller) -> Vec<String> {
-        auth::roles::permissions(&caller.user.roles)
+    /// The user the call acts as, and its permissions: its roles' and the
+    /// self permissions.
+    pub fn info(&self, who: &Authenticated) -> Result<(User, Vec<String>)> {
+        let caller = self.acting(who)?;
+        let permissions = auth::roles::permissions(&caller.user.roles);
+        Ok((caller.user, permissions))
     }
 
     /// Merges `updated` into the caller's configuration and removes the
     /// `deleted` keys; answers the whole configuration.
     pub async fn update_config(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         updated: JsonMap,
         deleted: Vec<String>,
         deadline: Instant,
     ) -> Result<JsonMap> {
-        if updated.len() > validate::MAX_CONFIG_KEYS {
-            return Err(Error::invalid(
-                "updated",
-                format!("at most {} keys in one request", validate::MAX_CONFIG_KEYS),
-            ));
-        }
-        for key in updated.keys() {
-            validate::config_key("updated", key)?;
-        }
-        let size = validate::json_size(&updated);
-        if size > validate::MAX_CONFIG_BYTES {
-            return Err(Error::invalid(
-                "updated",
-                format!(
-                    "is {size} bytes encoded, at most {} allowed",
-                    validate::MAX_CONFIG_BYTES
-                ),
-            ));
-        }
-        if deleted.len() > validate::MAX_CONFIG_KEYS {
-            return Err(Error::invalid(
-                "deleted",
-                format!("at most {} keys in one request", validate::MAX_CONFIG_KEYS),
-            ));
-        }
-        for (i, key) in deleted.iter().enumerate() {
-            let field = format!("deleted[{i}]");
-            validate::config_key(&field, key)?;
-            if updated.contains_key(key) {
-                return Err(Error::invalid(
-                    field,
-                    format!("key `{key}` is both updated and deleted"),
-                ));
-            }
-        }
+        validate::config_update(&updated, &deleted)?;
+        let caller = &self.acting(who)?;
         let user_id = caller.user.id.clone();
         if updated.is_empty() && deleted.is_empty() {
             return self.store.config(&user_id);
@@ -287,8 +281,14 @@ impl<S: Store> Directory<S> {
     // ---- users ----
 
     /// Creates a user.
-    pub async fn create_user(&self, caller: &Caller, user: User, deadline: Instant) -> Result<()> {
-        validate_user(&user)?;
+    pub async fn create_user(
+        &self,
+        who: &Authenticated,
+        user: User,
+        deadline: Instant,
+    ) -> Result<()> {
+        validate::user(&user)?;
+        let caller = &self.acting(who)?;
         check_user_destination(caller, &user)?;
         let caller = caller.clone();
         self.store
@@ -324,8 +324,14 @@ impl<S: Store> Directory<S> {
     }
 
     /// Replaces a user's mutable fields.
-    pub async fn update_user(&self, caller: &Caller, user: User, deadline: Instant) -> Result<()> {
-        validate_user(&user)?;
+    pub async fn update_user(
+        &self,
+        who: &Authenticated,
+        user: User,
+        deadline: Instant,
+    ) -> Result<()> {
+        validate::user(&user)?;
+        let caller = &self.acting(who)?;
         check_user_destination(caller, &user)?;
         let caller = caller.clone();
         self.store
@@ -365,8 +371,14 @@ impl<S: Store> Directory<S> {
     }
 
     /// Deletes a user with its keys and configuration.
-    pub async fn delete_user(&self, caller: &Caller, id: String, deadline: Instant) -> Result<()> {
+    pub async fn delete_user(
+        &self,
+        who: &Authenticated,
+        id: String,
+        deadline: Instant,
+    ) -> Result<()> {
         validate::id("id", &id)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::TenantAdmin, "users:write")?;
         let caller = caller.clone();
         self.store
@@ -390,13 +402,14 @@ impl<S: Store> Directory<S> {
     /// A page of users of an organization or of one of its tenants.
     pub fn list_users(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         lookup_org_id: &str,
         lookup_tenant_id: &str,
         page: PageRequest,
     ) -> Result<Page<User>> {
         validate::optional_id("lookup_org_id", lookup_org_id)?;
         validate::optional_id("lookup_tenant_id", lookup_tenant_id)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::TenantAdmin, "users:read")?;
         if !lookup_org_id.is_empty() && !in_org_scope(caller, lookup_org_id) {
             return Err(outside_org(lookup_org_id));
@@ -441,11 +454,12 @@ impl<S: Store> Directory<S> {
     /// Creates a tenant; an empty `org_id` means the caller's organization.
     pub async fn create_tenant(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         tenant: Tenant,
         deadline: Instant,
     ) -> Result<()> {
-        validate_tenant(&tenant)?;
+        validate::tenant(&tenant)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::OrgAdmin, "tenants:write")?;
         let org_id = non_empty_or(&tenant.org_id, &caller.user.org_id).to_owned();
         if !in_org_scope(caller, &org_id) {
@@ -477,11 +491,12 @@ impl<S: Store> Directory<S> {
     /// changes.
     pub async fn update_tenant(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         tenant: Tenant,
         deadline: Instant,
     ) -> Result<()> {
-        validate_tenant(&tenant)?;
+        validate::tenant(&tenant)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::OrgAdmin, "tenants:write")?;
         if !tenant.org_id.is_empty() && !in_org_scope(caller, &tenant.org_id) {
             return Err(outside_org(&tenant.org_id));
@@ -517,11 +532,12 @@ impl<S: Store> Directory<S> {
     /// Deletes a tenant that has no users.
     pub async fn delete_tenant(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         id: String,
         deadline: Instant,
     ) -> Result<()> {
         validate::id("id", &id)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::OrgAdmin, "tenants:write")?;
         let caller = caller.clone();
         self.store
@@ -544,11 +560,12 @@ impl<S: Store> Directory<S> {
     /// A page of an organization's tenants (a tenant-admin's own only).
     pub fn list_tenants(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         lookup_org_id: &str,
         page: PageRequest,
     ) -> Result<Page<Tenant>> {
         validate::optional_id("lookup_org_id", lookup_org_id)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::TenantAdmin, "tenants:read")?;
         let org_id = non_empty_or(lookup_org_id, &caller.user.org_id);
         if !in_org_scope(caller, org_id) {
@@ -576,11 +593,12 @@ impl<S: Store> Directory<S> {
     /// Creates an organization (super-admin only).
     pub async fn create_org(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         org: Organization,
         deadline: Instant,
     ) -> Result<()> {
-        validate_org(&org)?;
+        validate::organization(&org)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::SuperAdmin, "super-admin")?;
         self.store
             .write(deadline, move |txn| {
@@ -603,11 +621,12 @@ impl<S: Store> Directory<S> {
     /// Replaces an organization's name and variables.
     pub async fn update_org(
         &self,
-        caller: &Caller,
+        who: &Authenticated,
         org: Organization,
         deadline: Instant,
     ) -> Result<()> {
-        validate_org(&org)?;
+        validate::organization(&org)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::OrgAdmin, "orgs:write")?;
         if !in_org_scope(caller, &org.id) {
             return Err(outside_org(&org.id));
@@ -628,8 +647,14 @@ impl<S: Store> Directory<S> {
 
     /// Deletes an organization with no tenants and no users (super-admin
     /// only).
-    pub async fn delete_org(&self, caller: &Caller, id: String, deadline: Instant) -> Result<()> {
+    pub async fn delete_org(
+        &self,
+        who: &Authenticated,
+        id: String,
+        deadline: Instant,
+    ) -> Result<()> {
         validate::id("id", &id)?;
+        let caller = &self.acting(who)?;
         require(caller, Role::SuperAdmin, "super-admin")?;
         self.store
             .write(deadline, move |txn| {
@@ -649,7 +674,8 @@ impl<S: Store> Directory<S> {
 
     /// A page of organizations: all for a super-admin, its own for an
     /// org-admin.
-    pub fn list_orgs(&self, caller: &Caller, page: PageRequest) -> Result<Page<Organization>> {
+    pub fn list_orgs(&self, who: &Authenticated, page: PageRequest) -> Result<Page<Organization>> {
+        let caller = &self.acting(who)?;
         require(caller, Role::OrgAdmin, "orgs:read")?;
         let orgs = if caller.role == Role::SuperAdmin {
             self.store.list_orgs(&page.after, page.limit + 1)?
@@ -666,29 +692,6 @@ impl<S: Store> Directory<S> {
 }
 
 // ---- rules shared by the operations ----
-
-fn validate_user(user: &User) -> Result<()> {
-    validate::id("user.id", &user.id)?;
-    validate::name("user.name", &user.name, false)?;
-    validate::email("user.email", &user.email)?;
-    validate::optional_id("user.tenant_id", &user.tenant_id)?;
-    validate::optional_id("user.org_id", &user.org_id)?;
-    validate::roles("user.roles", &user.roles)?;
-    validate::variables("user.variables", &user.variables)
-}
-
-fn validate_tenant(tenant: &Tenant) -> Result<()> {
-    validate::id("tenant.id", &tenant.id)?;
-    validate::name("tenant.name", &tenant.name, true)?;
-    validate::optional_id("tenant.org_id", &tenant.org_id)?;
-    validate::variables("tenant.variables", &tenant.variables)
-}
-
-fn validate_org(org: &Organization) -> Result<()> {
-    validate::id("organization.id", &org.id)?;
-    validate::name("organization.name", &org.name, true)?;
-    validate::variables("organization.variables", &org.variables)
-}
 
 /// The caller's built-in role must be at least `min`.
 fn require(caller: &Caller, min: Role, permission: &str) -> Result<()> {

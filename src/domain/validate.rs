@@ -1,7 +1,7 @@
 //! The data rules of SPEC §5 as functions: each checks one value and names
 //! the offending field in its error.
 
-use super::{Error, JsonMap, Result};
+use super::{Error, JsonMap, Organization, Result, Tenant, User};
 
 /// Longest id of a user, tenant or organization.
 pub const MAX_ID_CHARS: usize = 128;
@@ -164,6 +164,70 @@ pub fn config_key(field: &str, value: &str) -> Result<()> {
             field,
             format!("a configuration key is 1-{MAX_CONFIG_KEY_CHARS} characters"),
         ));
+    }
+    Ok(())
+}
+
+/// A user of a CreateUser or UpdateUser request.
+pub fn user(user: &User) -> Result<()> {
+    id("user.id", &user.id)?;
+    name("user.name", &user.name, false)?;
+    email("user.email", &user.email)?;
+    optional_id("user.tenant_id", &user.tenant_id)?;
+    optional_id("user.org_id", &user.org_id)?;
+    roles("user.roles", &user.roles)?;
+    variables("user.variables", &user.variables)
+}
+
+/// A tenant of a CreateTenant or UpdateTenant request.
+pub fn tenant(tenant: &Tenant) -> Result<()> {
+    id("tenant.id", &tenant.id)?;
+    name("tenant.name", &tenant.name, true)?;
+    optional_id("tenant.org_id", &tenant.org_id)?;
+    variables("tenant.variables", &tenant.variables)
+}
+
+/// An organization of a CreateOrganization or UpdateOrganization request.
+pub fn organization(org: &Organization) -> Result<()> {
+    id("organization.id", &org.id)?;
+    name("organization.name", &org.name, true)?;
+    variables("organization.variables", &org.variables)
+}
+
+/// An UpdateConfig request: at most 256 keys and 256 KiB in `updated`, at
+/// most 256 keys in `deleted`, keys 1-128 characters, none in both.
+pub fn config_update(updated: &JsonMap, deleted: &[String]) -> Result<()> {
+    if updated.len() > MAX_CONFIG_KEYS {
+        return Err(Error::invalid(
+            "updated",
+            format!("at most {MAX_CONFIG_KEYS} keys in one request"),
+        ));
+    }
+    for key in updated.keys() {
+        config_key("updated", key)?;
+    }
+    let size = json_size(updated);
+    if size > MAX_CONFIG_BYTES {
+        return Err(Error::invalid(
+            "updated",
+            format!("is {size} bytes encoded, at most {MAX_CONFIG_BYTES} allowed"),
+        ));
+    }
+    if deleted.len() > MAX_CONFIG_KEYS {
+        return Err(Error::invalid(
+            "deleted",
+            format!("at most {MAX_CONFIG_KEYS} keys in one request"),
+        ));
+    }
+    for (i, key) in deleted.iter().enumerate() {
+        let field = format!("deleted[{i}]");
+        config_key(&field, key)?;
+        if updated.contains_key(key) {
+            return Err(Error::invalid(
+                field,
+                format!("key `{key}` is both updated and deleted"),
+            ));
+        }
     }
     Ok(())
 }
