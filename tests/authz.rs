@@ -1,16 +1,33 @@
-//! Authorization (SPEC §4), proven table by table: every RPC × each caller
-//! role (super-admin, org-admin, tenant-admin, user, an application role
-//! only) × the caller's own scope and another organization's, asserting the
-//! exact status code and, where cheap, the effect (or its absence). Further
-//! rows cover the rank rules, sibling tenants, self-deletion, missing targets
-//! and the order of checks.
+//! Authorization (SPEC §4), proven table by table.
 //!
-//! Every table line reads `(rpc, target, [sa, oa, ta, u, app])`: one row per
-//! caller. Mutating rows act on fresh objects (ids carry the row number), so
-//! rows never interfere; the listings run on a server nothing mutates, so
-//! their exact ids can be asserted.
+//! **The matrix.** Every one of the 17 RPCs × each caller role (super-admin,
+//! org-admin, tenant-admin, user, an application role only) × the scope of
+//! the target relative to the caller (its own tenant or organization, the
+//! sibling tenant, the foreign organization) × whether the target exists or
+//! is missing, asserting the exact status code and the effect, or its
+//! absence, by re-reading the object. A missing target is *named in* its
+//! scope: the request places it there wherever it has a field for that
+//! (`org_id`, `lookup_org_id`, the destination tenant), and its id is one
+//! just deleted from that scope (a request that carries only an id cannot
+//! name a scope otherwise). Where a combination means nothing for an RPC, a
+//! comment beside its lines says why instead of a row. Further lines cover
+//! the rank rules, self-deletion, moves and ids already taken.
+//!
+//! **Properties.** Fields a caller may not set (roles above its own,
+//! another organization, another user's keys or configuration, output-only
+//! timestamps) are refused or ignored, and never applied: each case asserts
+//! the code and re-reads what it must not have changed.
+//!
+//! Every matrix line reads `(rpc, target, [sa, oa, ta, u, app])`, every
+//! property line `(case, [sa, oa, ta, u, app])`: one row per caller. Rows
+//! act on fresh objects where they change anything (ids carry the row
+//! number), so rows never interfere; the listings run on a server where
+//! nothing else changes, so their exact ids can be asserted. Each table
+//! collects every mismatching row and then fails listing them all.
 
 mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::{client_on, Client, TestServer};
 use prost_types::{value::Kind, Struct, Value};
@@ -22,6 +39,7 @@ const PD: Code = Code::PermissionDenied;
 const NF: Code = Code::NotFound;
 const FP: Code = Code::FailedPrecondition;
 const IA: Code = Code::InvalidArgument;
+const AE: Code = Code::AlreadyExists;
 
 /// The callers, in the column order of every table.
 const CALLERS: [&str; 5] = ["sa", "oa", "ta", "u", "app"];
@@ -38,8 +56,9 @@ const TENANTS: [(&str, &str); 3] = [
 ];
 
 /// The fixture's users besides the bootstrap `admin`: id, organization,
-/// tenant, roles. The first five are the callers, in `CALLERS` order.
-const USERS: [(&str, &str, &str, &[&str]); 8] = [
+/// tenant, roles. The first five are the callers, in `CALLERS` order; the
+/// rest are plain users, one per scope.
+const USERS: [(&str, &str, &str, &[&str]); 10] = [
     ("sa", "acme", "acme-t1", &["super-admin"]),
     ("oa", "acme", "", &["org-admin"]),
     ("ta", "acme", "acme-t1", &["tenant-admin"]),
@@ -48,6 +67,8 @@ const USERS: [(&str, &str, &str, &[&str]); 8] = [
     ("own-target", "acme", "acme-t1", &["user"]),
     ("sibling-target", "acme", "acme-t2", &["user"]),
     ("foreign-target", "globex", "globex-t1", &["user"]),
+    ("org-target", "acme", "", &["user"]),
+    ("foreign-org-target", "globex", "", &["user"]),
 ];
 
 /// The 17 RPCs of `roster.v1.UserService`.
@@ -72,28 +93,88 @@ enum Rpc {
     ListOrganizations,
 }
 
-/// What a row acts on, relative to the caller (all callers live in `acme`,
+/// Where a target lies relative to the callers (all in organization `acme`,
 /// all but `oa` in tenant `acme-t1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Target {
-    /// The caller's own scope: itself (self RPCs), organization `acme`, a
-    /// tenant or a plain user of `acme-t1`.
+enum Scope {
+    /// The callers' own tenant `acme-t1`; for organization-level targets,
+    /// their own organization `acme`.
     Own,
-    /// Another organization's scope: `globex`, its tenant, a plain user of
-    /// `globex-t1` (self RPCs: impersonating `foreign-target`).
-    Foreign,
-    /// No scope: the request names no organization (CreateOrganization,
-    /// ListOrganizations).
-    Global,
-    /// Self RPCs impersonating `own-target`, a plain user of `acme-t1`.
-    Colleague,
-    /// The sibling tenant `acme-t2` (same organization, not the
-    /// tenant-admin's tenant) or a plain user of it.
+    /// The sibling tenant `acme-t2`: the callers' organization, but not the
+    /// tenant-admin's tenant.
     Sibling,
-    /// A target that does not exist (a user, tenant or organization id).
-    Missing,
-    /// The caller itself (DeleteUser, UpdateUser).
+    /// The foreign organization `globex` and its tenant `globex-t1`.
+    Foreign,
+}
+
+use Scope::*;
+
+impl Scope {
+    fn org(self) -> &'static str {
+        match self {
+            Own | Sibling => "acme",
+            Foreign => "globex",
+        }
+    }
+
+    fn tenant(self) -> &'static str {
+        match self {
+            Own => "acme-t1",
+            Sibling => "acme-t2",
+            Foreign => "globex-t1",
+        }
+    }
+
+    /// The fixture's plain user of the scope's tenant.
+    fn user(self) -> &'static str {
+        match self {
+            Own => "own-target",
+            Sibling => "sibling-target",
+            Foreign => "foreign-target",
+        }
+    }
+
+    /// The fixture's plain user of the scope's organization, in no tenant.
+    fn org_user(self) -> &'static str {
+        match self {
+            Own => "org-target",
+            Sibling => unreachable!("an organization has no sibling"),
+            Foreign => "foreign-org-target",
+        }
+    }
+}
+
+/// What a row acts on, relative to the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// The caller itself: self RPCs without impersonation; UpdateUser and
+    /// DeleteUser of the caller.
     Itself,
+    /// An existing object of the scope: a plain user of its tenant (user
+    /// RPCs; self RPCs impersonate it), the tenant itself (tenant RPCs,
+    /// ListUsers' `lookup_tenant_id`; DeleteTenant: a fresh empty tenant
+    /// beside it, as the own tenant holds the callers), or for CreateUser a
+    /// fresh id into that tenant (named by `tenant_id` alone).
+    In(Scope),
+    /// A missing user or tenant named in the scope: its id was just deleted
+    /// from there, and the request names the scope's organization where it
+    /// has a field for one (UpdateUser also names the tenant). For tenants
+    /// `Own` means nothing: the callers' own tenant holds them.
+    Missing(Scope),
+    /// Create RPCs: a fresh object of the scope is there, and the request
+    /// creates one with its id in that same scope.
+    Taken(Scope),
+    /// The scope's organization (`Own` or `Foreign`): the target of org
+    /// RPCs, CreateTenant's parent, the `lookup_org_id` of lists,
+    /// CreateUser's destination without a tenant; for user and self RPCs a
+    /// plain user of that organization in no tenant.
+    Org(Scope),
+    /// A missing organization (never the callers' own, which holds them):
+    /// the target of org RPCs, a lookup, or a user's or tenant's
+    /// destination. Its id was just deleted.
+    MissingOrg,
+    /// No scope: CreateOrganization, ListOrganizations.
+    Global,
     /// A user of `acme-t1` holding this role (self RPCs: impersonating it).
     Ranked(&'static str),
     /// CreateUser with this role; UpdateUser giving a plain user this role.
@@ -112,6 +193,35 @@ type Line = (Rpc, Target, [Code; 5]);
 
 /// A row's verdict: `Err` says what differed.
 type Outcome = Result<(), String>;
+
+/// Failures collected over a table's rows, reported all at once.
+#[derive(Default)]
+struct Report {
+    rows: usize,
+    failures: Vec<String>,
+}
+
+impl Report {
+    /// Records one row's outcome.
+    fn note(&mut self, row: String, outcome: Outcome) {
+        self.rows += 1;
+        if let Err(why) = outcome {
+            self.failures.push(format!("{row}: {why}"));
+        }
+    }
+
+    /// Fails listing every failed row, if any.
+    #[track_caller]
+    fn finish(self) {
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} rows failed:\n{}",
+            self.failures.len(),
+            self.rows,
+            self.failures.join("\n")
+        );
+    }
+}
 
 /// A server with the fixture, and keys of the callers (`CALLERS` order).
 struct Fixture {
@@ -163,6 +273,75 @@ impl Fixture {
             .unwrap();
     }
 
+    /// A user that was in the scope's tenant and has just been deleted.
+    async fn gone_user(&self, scope: Scope, n: usize) -> String {
+        let id = format!("gone-user-{n}");
+        self.add_user(&id, scope.org(), scope.tenant(), &["user"])
+            .await;
+        self.admin()
+            .delete_user(pb::DeleteUserRequest { id: id.clone() })
+            .await
+            .unwrap();
+        id
+    }
+
+    /// A tenant that was in the scope's organization and has just been
+    /// deleted.
+    async fn gone_tenant(&self, scope: Scope, n: usize) -> String {
+        assert_ne!(scope, Own, "the callers' own tenant cannot be missing");
+        let id = format!("gone-tenant-{n}");
+        self.s.tenant(&id, scope.org()).await;
+        self.admin()
+            .delete_tenant(pb::DeleteTenantRequest { id: id.clone() })
+            .await
+            .unwrap();
+        id
+    }
+
+    /// An organization that has just been deleted.
+    async fn gone_org(&self, n: usize) -> String {
+        let id = format!("gone-org-{n}");
+        self.s.org(&id).await;
+        self.admin()
+            .delete_organization(pb::DeleteOrganizationRequest { id: id.clone() })
+            .await
+            .unwrap();
+        id
+    }
+
+    /// `org`, or a just deleted organization for [`GONE`].
+    async fn resolve_org(&self, org: &str, n: usize) -> String {
+        if org == GONE {
+            self.gone_org(n).await
+        } else {
+            org.to_owned()
+        }
+    }
+
+    /// A fresh user like caller `who` (same organization, tenant and
+    /// roles) and its key.
+    async fn twin(&self, who: usize, n: usize) -> (String, String) {
+        let (org, tenant, roles) = fixture_user(CALLERS[who]);
+        let id = format!("twin-{n}");
+        let key = self.s.user(&id, org, tenant, roles).await;
+        (id, key)
+    }
+
+    /// Every organization, as admin sees them.
+    async fn orgs(&self) -> Vec<pb::Organization> {
+        self.admin()
+            .list_organizations(pb::ListOrganizationsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .organizations
+    }
+
+    /// An organization, as admin sees it.
+    async fn find_org(&self, id: &str) -> Option<pb::Organization> {
+        self.orgs().await.into_iter().find(|o| o.id == id)
+    }
+
     /// A user of `org`, as admin sees it.
     async fn find_user(&self, org: &str, id: &str) -> Option<pb::User> {
         let users = self
@@ -176,6 +355,69 @@ impl Fixture {
             .into_inner()
             .users;
         users.into_iter().find(|u| u.id == id)
+    }
+
+    /// The organizations to search for an object: the fixture's first (where
+    /// rows put nearly everything), then any other.
+    async fn search_orgs(&self) -> Vec<String> {
+        let mut orgs = strings(&ORGS);
+        for org in self.orgs().await {
+            if !orgs.contains(&org.id) {
+                orgs.push(org.id);
+            }
+        }
+        orgs
+    }
+
+    /// A user of any organization, as admin sees it. (Admin's impersonation
+    /// answering NOT_FOUND short-cuts the search for a missing id.)
+    async fn locate_user(&self, id: &str) -> Option<pb::User> {
+        let probe = self
+            .s
+            .client_as(&self.s.admin_key, id)
+            .get_info(pb::GetUserInfoRequest {})
+            .await;
+        if matches!(&probe, Err(s) if s.code() == Code::NotFound) {
+            return None;
+        }
+        for org in ORGS {
+            if let Some(user) = self.find_user(org, id).await {
+                return Some(user);
+            }
+        }
+        for org in self.search_orgs().await.into_iter().skip(ORGS.len()) {
+            if let Some(user) = self.find_user(&org, id).await {
+                return Some(user);
+            }
+        }
+        None
+    }
+
+    /// A tenant of any organization, as admin sees it. (ListUsers of a
+    /// missing tenant answering NOT_FOUND short-cuts the search.)
+    async fn locate_tenant(&self, id: &str) -> Option<pb::Tenant> {
+        let probe = self
+            .admin()
+            .list_users(pb::ListUsersRequest {
+                lookup_tenant_id: id.into(),
+                page_size: 1,
+                ..Default::default()
+            })
+            .await;
+        if matches!(&probe, Err(s) if s.code() == Code::NotFound) {
+            return None;
+        }
+        for org in ORGS {
+            if let Some(t) = self.find_tenant(org, id).await {
+                return Some(t);
+            }
+        }
+        for org in self.search_orgs().await.into_iter().skip(ORGS.len()) {
+            if let Some(t) = self.find_tenant(&org, id).await {
+                return Some(t);
+            }
+        }
+        None
     }
 
     /// A tenant of `org`, as admin sees it.
@@ -193,18 +435,6 @@ impl Fixture {
         tenants.into_iter().find(|t| t.id == id)
     }
 
-    /// An organization, as admin sees it.
-    async fn find_org(&self, id: &str) -> Option<pb::Organization> {
-        let orgs = self
-            .admin()
-            .list_organizations(pb::ListOrganizationsRequest::default())
-            .await
-            .unwrap()
-            .into_inner()
-            .organizations;
-        orgs.into_iter().find(|o| o.id == id)
-    }
-
     /// The names of `user`'s keys (admin impersonating it).
     async fn key_names(&self, user: &str) -> Vec<String> {
         let keys = self
@@ -218,6 +448,46 @@ impl Fixture {
         keys.into_iter().map(|k| k.name).collect()
     }
 
+    /// Issues `user` a key named `name` (admin impersonating it); returns
+    /// its secret.
+    async fn issue_key(&self, user: &str, name: &str) -> String {
+        let res = self
+            .s
+            .client_as(&self.s.admin_key, user)
+            .create_access_key(pb::CreateAccessKeyRequest { name: name.into() })
+            .await
+            .unwrap()
+            .into_inner();
+        res.access_keys[0].access_key.clone()
+    }
+
+    /// The key `secret` still authenticates, as `user`.
+    async fn key_works(&self, secret: &str, user: &str) -> Outcome {
+        match self
+            .s
+            .client(secret)
+            .get_info(pb::GetUserInfoRequest {})
+            .await
+        {
+            Ok(res) if res.get_ref().id == user => Ok(()),
+            Ok(res) => Err(format!("{user}'s key authenticates {}", res.get_ref().id)),
+            Err(s) => Err(format!("{user}'s key no longer works: {s:?}")),
+        }
+    }
+
+    /// The key `secret` no longer authenticates.
+    async fn key_revoked(&self, secret: &str) -> Outcome {
+        match self
+            .s
+            .client(secret)
+            .get_info(pb::GetUserInfoRequest {})
+            .await
+        {
+            Err(s) if s.code() == Code::Unauthenticated => Ok(()),
+            got => Err(format!("a deleted key still answers {got:?}")),
+        }
+    }
+
     /// `user`'s configuration (admin impersonating it).
     async fn config(&self, user: &str) -> Struct {
         self.s
@@ -228,6 +498,23 @@ impl Fixture {
             .into_inner()
             .configs
             .unwrap_or_default()
+    }
+
+    /// Whether `user`'s configuration has `key`.
+    async fn config_has(&self, user: &str, key: &str) -> bool {
+        self.config(user).await.fields.contains_key(key)
+    }
+
+    /// Sets `key` in `user`'s configuration (admin impersonating it).
+    async fn set_config(&self, user: &str, key: &str) {
+        self.s
+            .client_as(&self.s.admin_key, user)
+            .update_config(pb::UpdateConfigRequest {
+                updated: Some(flag(key)),
+                deleted: vec![],
+            })
+            .await
+            .unwrap();
     }
 }
 
@@ -249,6 +536,11 @@ fn flag(key: &str) -> Struct {
 fn fixture_user(id: &str) -> (&'static str, &'static str, &'static [&'static str]) {
     let (_, org, tenant, roles) = USERS.into_iter().find(|u| u.0 == id).unwrap();
     (org, tenant, roles)
+}
+
+/// The organization of fixture tenant `id`.
+fn fixture_tenant_org(id: &str) -> &'static str {
+    TENANTS.into_iter().find(|t| t.0 == id).unwrap().1
 }
 
 /// Fixture user ids of `org` (and `tenant`, unless empty), sorted.
@@ -296,22 +588,18 @@ fn ensure(condition: bool, what: impl FnOnce() -> String) -> Outcome {
 /// Runs every row of `table` (after its own setup, on fresh objects) and
 /// fails listing every row whose status or effect differs.
 async fn check_table(fx: &Fixture, table: &[Line]) {
-    let mut failures = Vec::new();
-    let mut n = 0;
+    let mut report = Report::default();
     for &(rpc, target, codes) in table {
         for (who, want) in codes.into_iter().enumerate() {
-            n += 1;
-            if let Err(why) = check_row(fx, rpc, target, who, want, n).await {
-                failures.push(format!("{rpc:?} by {} on {target:?}: {why}", CALLERS[who]));
-            }
+            let n = report.rows + 1;
+            let outcome = check_row(fx, rpc, target, who, want, n).await;
+            report.note(
+                format!("{rpc:?} by {} on {target:?}", CALLERS[who]),
+                outcome,
+            );
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {n} rows failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    report.finish();
 }
 
 /// One row: `CALLERS[who]` calls `rpc` on `target` and gets `want`; `n`
@@ -341,7 +629,9 @@ async fn check_row(
     }
 }
 
-/// The self RPCs act on the caller, or on the user it impersonates.
+/// The self RPCs act on the caller, or on the user it impersonates; that
+/// user's keys or configuration change exactly when the call succeeds, and
+/// the impersonating caller's never do.
 async fn self_row(
     fx: &Fixture,
     rpc: Rpc,
@@ -350,24 +640,25 @@ async fn self_row(
     want: Code,
     n: usize,
 ) -> Outcome {
+    let caller = CALLERS[who];
     let key = &fx.keys[who];
-    let subject = match target {
-        Own => CALLERS[who].to_owned(),
-        Foreign => "foreign-target".to_owned(),
-        Colleague => "own-target".to_owned(),
-        Missing => format!("missing-{n}"),
+    let (subject, exists) = match target {
+        Itself => (caller.to_owned(), true),
+        In(scope) => (scope.user().to_owned(), true),
+        Org(scope) => (scope.org_user().to_owned(), true),
+        Missing(scope) => (fx.gone_user(scope, n).await, false),
         Ranked(role) => {
             let id = format!("ranked-{n}");
             fx.add_user(&id, "acme", "acme-t1", &[role]).await;
-            id
+            (id, true)
         }
         _ => unreachable!("{rpc:?} has no target {target:?}"),
     };
     let mut c = match target {
-        Own => fx.s.client(key),
+        Itself => fx.s.client(key),
         _ => fx.s.client_as(key, &subject),
     };
-    let exists = target != Missing;
+    let other = subject != caller;
     let applied = want == OK;
     let name = format!("row-{n}");
     match rpc {
@@ -386,6 +677,10 @@ async fn self_row(
                     format!("{subject} has key {name}: {has}")
                 })?;
             }
+            if other {
+                let has = fx.key_names(caller).await.contains(&name);
+                ensure(!has, || format!("the caller got key {name}"))?;
+            }
         }
         Rpc::ListAccessKeys => {
             let got = c.list_access_keys(pb::GetAccessKeyRequest::default()).await;
@@ -403,10 +698,7 @@ async fn self_row(
         }
         Rpc::DeleteAccessKey => {
             if exists {
-                fx.s.client_as(&fx.s.admin_key, &subject)
-                    .create_access_key(pb::CreateAccessKeyRequest { name: name.clone() })
-                    .await
-                    .unwrap();
+                fx.issue_key(&subject, &name).await;
             }
             let got = c
                 .delete_access_key(pb::DelAccessKeyRequest {
@@ -444,10 +736,14 @@ async fn self_row(
                 })?;
             }
             if exists {
-                let has = fx.config(&subject).await.fields.contains_key(&name);
+                let has = fx.config_has(&subject, &name).await;
                 ensure(has == applied, || {
                     format!("{subject}'s config has {name}: {has}")
                 })?;
+            }
+            if other {
+                let has = fx.config_has(caller, &name).await;
+                ensure(!has, || format!("the caller's config got {name}"))?;
             }
         }
         _ => unreachable!(),
@@ -467,8 +763,12 @@ async fn org_row(
     let applied = want == OK;
     match rpc {
         Rpc::CreateOrganization => {
-            assert_eq!(target, Global);
-            let id = format!("new-org-{n}");
+            let id = match target {
+                Global => format!("new-org-{n}"),
+                Taken(scope) => scope.org().to_owned(),
+                _ => unreachable!("{rpc:?} has no target {target:?}"),
+            };
+            let before = fx.find_org(&id).await;
             let got = c
                 .create_organization(pb::CreateOrganizationRequest {
                     organization: Some(pb::Organization {
@@ -479,16 +779,23 @@ async fn org_row(
                 })
                 .await;
             expect_code(&got, want)?;
-            let exists = fx.find_org(&id).await.is_some();
-            ensure(exists == applied, || format!("{id} exists: {exists}"))?;
+            let after = fx.find_org(&id).await;
+            match before {
+                Some(b) => ensure(after.as_ref() == Some(&b), || {
+                    format!("{id} changed to {after:?}")
+                })?,
+                None => ensure(after.is_some() == applied, || {
+                    format!("{id} exists: {}", after.is_some())
+                })?,
+            }
         }
         Rpc::UpdateOrganization => {
             let id = match target {
-                Own => "acme".to_owned(),
-                Foreign => "globex".to_owned(),
-                Missing => format!("missing-{n}"),
+                Org(scope) => scope.org().to_owned(),
+                MissingOrg => fx.gone_org(n).await,
                 _ => unreachable!("{rpc:?} has no target {target:?}"),
             };
+            let before = fx.find_org(&id).await;
             let name = format!("Renamed {n}");
             let got = c
                 .update_organization(pb::UpdateOrganizationRequest {
@@ -500,31 +807,41 @@ async fn org_row(
                 })
                 .await;
             expect_code(&got, want)?;
-            if target != Missing {
-                let now = fx.find_org(&id).await.unwrap().name;
-                ensure((now == name) == applied, || format!("{id} is named {now}"))?;
+            let after = fx.find_org(&id).await;
+            match (before, after) {
+                (None, None) => {}
+                (Some(b), Some(a)) if applied => {
+                    ensure(a.name == name, || format!("{id} is named {}", a.name))?;
+                    ensure(a.created_at == b.created_at, || {
+                        format!("{id}'s created_at changed")
+                    })?;
+                }
+                (Some(b), Some(a)) => ensure(a == b, || format!("{id} changed to {a:?}"))?,
+                (b, a) => return Err(format!("{id} was {b:?}, is {a:?}")),
             }
         }
         Rpc::DeleteOrganization => {
             let id = match target {
                 // Holds the callers: never deletable.
-                Own => "acme".to_owned(),
-                Foreign => {
+                Org(Own) => "acme".to_owned(),
+                // An empty organization (globex holds tenants and users).
+                Org(Foreign) => {
                     let id = format!("empty-org-{n}");
                     fx.s.org(&id).await;
                     id
                 }
-                Missing => format!("missing-{n}"),
+                MissingOrg => fx.gone_org(n).await,
                 _ => unreachable!("{rpc:?} has no target {target:?}"),
             };
+            let existed = fx.find_org(&id).await.is_some();
             let got = c
                 .delete_organization(pb::DeleteOrganizationRequest { id: id.clone() })
                 .await;
             expect_code(&got, want)?;
-            if target != Missing {
-                let exists = fx.find_org(&id).await.is_some();
-                ensure(exists != applied, || format!("{id} exists: {exists}"))?;
-            }
+            let exists = fx.find_org(&id).await.is_some();
+            ensure(exists == (existed && !applied), || {
+                format!("{id} exists: {exists}")
+            })?;
         }
         Rpc::ListOrganizations => {
             assert_eq!(target, Global);
@@ -563,14 +880,22 @@ async fn tenant_row(
     let applied = want == OK;
     match rpc {
         Rpc::CreateTenant => {
-            // Own: an empty org_id, which means the caller's (acme).
-            let (org_field, home) = match target {
-                Own => (String::new(), "acme"),
-                Foreign => ("globex".to_owned(), "globex"),
-                Missing => (format!("missing-{n}"), ""),
+            // The own organization is named by an empty org_id (the
+            // caller's); a taken id is a fresh tenant of the scope.
+            let fresh = format!("new-tenant-{n}");
+            let (id, org_field, home) = match target {
+                Org(Own) => (fresh, String::new(), "acme"),
+                Org(Foreign) => (fresh, "globex".to_owned(), "globex"),
+                MissingOrg => (fresh, fx.gone_org(n).await, ""),
+                Taken(scope) => {
+                    let id = format!("taken-{n}");
+                    fx.s.tenant(&id, scope.org()).await;
+                    let org_field = if scope == Own { "" } else { scope.org() };
+                    (id, org_field.to_owned(), scope.org())
+                }
                 _ => unreachable!("{rpc:?} has no target {target:?}"),
             };
-            let id = format!("new-tenant-{n}");
+            let before = fx.locate_tenant(&id).await;
             let got = c
                 .create_tenant(pb::CreateTenantRequest {
                     tenant: Some(pb::Tenant {
@@ -582,19 +907,25 @@ async fn tenant_row(
                 })
                 .await;
             expect_code(&got, want)?;
-            if target != Missing {
-                let exists = fx.find_tenant(home, &id).await.is_some();
-                ensure(exists == applied, || format!("{id} in {home}: {exists}"))?;
+            let after = fx.locate_tenant(&id).await;
+            match (before, after) {
+                (Some(b), a) => {
+                    ensure(a.as_ref() == Some(&b), || format!("{id} changed to {a:?}"))?
+                }
+                (None, Some(a)) => ensure(applied && a.org_id == home, || {
+                    format!("{id} created as {a:?}")
+                })?,
+                (None, None) => ensure(!applied, || format!("{id} was not created"))?,
             }
         }
         Rpc::UpdateTenant => {
-            let (id, org_field, home) = match target {
-                Own => ("acme-t1".to_owned(), "", "acme"),
-                Foreign => ("globex-t1".to_owned(), "", "globex"),
-                Missing => (format!("missing-{n}"), "", ""),
-                MoveToForeign => ("acme-t2".to_owned(), "globex", "acme"),
+            let (id, org_field) = match target {
+                In(scope) => (scope.tenant().to_owned(), ""),
+                Missing(scope) => (fx.gone_tenant(scope, n).await, scope.org()),
+                MoveToForeign => ("acme-t2".to_owned(), "globex"),
                 _ => unreachable!("{rpc:?} has no target {target:?}"),
             };
+            let before = fx.locate_tenant(&id).await;
             let name = format!("Renamed {n}");
             let got = c
                 .update_tenant(pb::UpdateTenantRequest {
@@ -607,39 +938,44 @@ async fn tenant_row(
                 })
                 .await;
             expect_code(&got, want)?;
-            if target != Missing {
-                let Some(now) = fx.find_tenant(home, &id).await else {
-                    return Err(format!("{id} is no longer in {home}"));
-                };
-                let renamed = now.name == name;
-                ensure(renamed == applied, || format!("{id} is named {}", now.name))?;
+            let after = fx.locate_tenant(&id).await;
+            match (before, after) {
+                (None, None) => {}
+                (Some(b), Some(a)) if applied => ensure(
+                    a.name == name && a.org_id == b.org_id && a.created_at == b.created_at,
+                    || format!("{id} updated to {a:?}"),
+                )?,
+                (Some(b), Some(a)) => ensure(a == b, || format!("{id} changed to {a:?}"))?,
+                (b, a) => return Err(format!("{id} was {b:?}, is {a:?}")),
             }
         }
         Rpc::DeleteTenant => {
-            let (id, home) = match target {
-                Own | Foreign => {
-                    let home = if target == Own { "acme" } else { "globex" };
+            let id = match target {
+                // Holds the callers: never deletable.
+                In(Own) => "acme-t1".to_owned(),
+                In(scope) => {
                     let id = format!("empty-tenant-{n}");
-                    fx.s.tenant(&id, home).await;
-                    (id, home)
+                    fx.s.tenant(&id, scope.org()).await;
+                    id
                 }
-                Missing => (format!("missing-{n}"), ""),
+                Missing(scope) => fx.gone_tenant(scope, n).await,
                 _ => unreachable!("{rpc:?} has no target {target:?}"),
             };
+            let existed = fx.locate_tenant(&id).await.is_some();
             let got = c
                 .delete_tenant(pb::DeleteTenantRequest { id: id.clone() })
                 .await;
             expect_code(&got, want)?;
-            if target != Missing {
-                let exists = fx.find_tenant(home, &id).await.is_some();
-                ensure(exists != applied, || format!("{id} exists: {exists}"))?;
-            }
+            let exists = fx.locate_tenant(&id).await.is_some();
+            ensure(exists == (existed && !applied), || {
+                format!("{id} exists: {exists}")
+            })?;
         }
         Rpc::ListTenants => {
             let lookup = match target {
-                Own => String::new(),
-                Foreign => "globex".to_owned(),
-                Missing => format!("missing-{n}"),
+                Org(Own) => String::new(),
+                Org(Foreign) => "globex".to_owned(),
+                MissingOrg => fx.gone_org(n).await,
                 _ => unreachable!("{rpc:?} has no target {target:?}"),
             };
             let got = c
@@ -667,43 +1003,28 @@ async fn tenant_row(
     Ok(())
 }
 
-/// A user as stored before a row, and as the row's request gives it.
+/// A user a row acts on, as stored before the row.
 struct UserCase {
     id: String,
     org: String,
     tenant: String,
     roles: Vec<String>,
-    /// Whether the user exists (the row created it, or it is the caller).
-    exists: bool,
 }
 
 /// The user a UpdateUser or DeleteUser row acts on, created (fresh) unless
-/// missing or the caller itself.
+/// missing (then deleted from its scope) or the caller itself.
 async fn user_target(fx: &Fixture, target: Target, who: usize, n: usize) -> UserCase {
-    let (id, org, tenant, roles): (String, &str, &str, &[&str]) = match target {
-        Own | Grant(_) | MoveToSibling | MoveToForeign => {
-            (format!("target-{n}"), "acme", "acme-t1", &["user"])
-        }
-        Foreign => (format!("target-{n}"), "globex", "globex-t1", &["user"]),
-        Sibling => (format!("target-{n}"), "acme", "acme-t2", &["user"]),
-        Ranked(role) => {
-            let id = format!("target-{n}");
-            fx.add_user(&id, "acme", "acme-t1", &[role]).await;
+    let (org, tenant, role): (&str, &str, &str) = match target {
+        In(scope) => (scope.org(), scope.tenant(), "user"),
+        Org(scope) => (scope.org(), "", "user"),
+        Grant(_) | MoveToSibling | MoveToForeign | MissingOrg => ("acme", "acme-t1", "user"),
+        Ranked(role) => ("acme", "acme-t1", role),
+        Missing(scope) => {
             return UserCase {
-                id,
-                org: "acme".into(),
-                tenant: "acme-t1".into(),
-                roles: strings(&[role]),
-                exists: true,
-            };
-        }
-        Missing => {
-            return UserCase {
-                id: format!("missing-{n}"),
-                org: "acme".into(),
-                tenant: "acme-t1".into(),
+                id: fx.gone_user(scope, n).await,
+                org: scope.org().into(),
+                tenant: scope.tenant().into(),
                 roles: strings(&["user"]),
-                exists: false,
             }
         }
         Itself => {
@@ -714,18 +1035,91 @@ async fn user_target(fx: &Fixture, target: Target, who: usize, n: usize) -> User
                 org: org.into(),
                 tenant: tenant.into(),
                 roles: strings(roles),
-                exists: true,
             };
         }
         _ => unreachable!("users have no target {target:?}"),
     };
-    fx.add_user(&id, org, tenant, roles).await;
+    let id = format!("target-{n}");
+    fx.add_user(&id, org, tenant, &[role]).await;
     UserCase {
         id,
         org: org.into(),
         tenant: tenant.into(),
-        roles: strings(roles),
-        exists: true,
+        roles: strings(&[role]),
+    }
+}
+
+/// The organization a created `user` lands in: its `org_id`, else its
+/// (fixture) tenant's, else the callers' own.
+fn home_org(user: &pb::User) -> String {
+    if !user.org_id.is_empty() {
+        user.org_id.clone()
+    } else if let Some((_, org)) = TENANTS.into_iter().find(|t| t.0 == user.tenant_id) {
+        org.to_owned()
+    } else {
+        "acme".to_owned()
+    }
+}
+
+/// CreateUser with `user` answers `want`. Applied, the user is there as
+/// sent (in [`home_org`]); refused, it exists nowhere, or an existing user
+/// of that id is exactly as before.
+async fn create_user_case(fx: &Fixture, c: &mut Client, user: pb::User, want: Code) -> Outcome {
+    let before = fx.locate_user(&user.id).await;
+    let got = c
+        .create_user(pb::CreateUserRequest {
+            user: Some(user.clone()),
+        })
+        .await;
+    expect_code(&got, want)?;
+    let after = fx.locate_user(&user.id).await;
+    let id = &user.id;
+    match (before, after) {
+        (Some(b), a) => ensure(a.as_ref() == Some(&b), || format!("{id} changed to {a:?}")),
+        (None, Some(a)) => ensure(
+            want == OK
+                && a.org_id == home_org(&user)
+                && a.tenant_id == user.tenant_id
+                && a.roles == user.roles
+                && a.name == user.name,
+            || format!("{id} created as {a:?}"),
+        ),
+        (None, None) => ensure(want != OK, || format!("{id} was not created")),
+    }
+}
+
+/// UpdateUser with `user` answers `want`. Applied, the user is re-read as
+/// sent (an empty `org_id` keeps the organization); refused, it is exactly
+/// as before, or still missing.
+async fn update_user_case(fx: &Fixture, c: &mut Client, user: pb::User, want: Code) -> Outcome {
+    let before = fx.locate_user(&user.id).await;
+    let got = c
+        .update_user(pb::UpdateUserRequest {
+            user: Some(user.clone()),
+        })
+        .await;
+    expect_code(&got, want)?;
+    let after = fx.locate_user(&user.id).await;
+    let id = &user.id;
+    match (before, after) {
+        (None, None) => Ok(()),
+        (Some(b), Some(a)) if want == OK => {
+            let org = if user.org_id.is_empty() {
+                &b.org_id
+            } else {
+                &user.org_id
+            };
+            ensure(
+                a.name == user.name
+                    && a.org_id == *org
+                    && a.tenant_id == user.tenant_id
+                    && a.roles == user.roles
+                    && a.created_at == b.created_at,
+                || format!("{id} updated to {a:?}"),
+            )
+        }
+        (Some(b), Some(a)) => ensure(a == b, || format!("{id} changed to {a:?}")),
+        (b, a) => Err(format!("{id} was {b:?}, is {a:?}")),
     }
 }
 
@@ -741,37 +1135,34 @@ async fn user_row(
     let applied = want == OK;
     match rpc {
         Rpc::CreateUser => {
-            // (org_id sent, tenant_id, roles, the organization it lands in)
-            let (org_field, tenant, role, home) = match target {
-                Own => ("", "acme-t1".to_owned(), "user", "acme"),
-                Foreign => ("globex", "globex-t1".to_owned(), "user", "globex"),
-                Sibling => ("", "acme-t2".to_owned(), "user", "acme"),
-                Missing => ("", format!("missing-{n}"), "user", "acme"),
-                Grant(role) => ("", "acme-t1".to_owned(), role, "acme"),
+            let fresh = format!("new-user-{n}");
+            // (id, org_id sent, tenant_id, role)
+            let (id, org_field, tenant, role) = match target {
+                In(scope) => (fresh, String::new(), scope.tenant().to_owned(), "user"),
+                Org(scope) => (fresh, scope.org().to_owned(), String::new(), "user"),
+                MissingOrg => (fresh, fx.gone_org(n).await, String::new(), "user"),
+                Missing(scope) => {
+                    let tenant = fx.gone_tenant(scope, n).await;
+                    (fresh, scope.org().to_owned(), tenant, "user")
+                }
+                Taken(scope) => {
+                    let id = format!("taken-{n}");
+                    fx.add_user(&id, scope.org(), scope.tenant(), &["user"])
+                        .await;
+                    (id, String::new(), scope.tenant().to_owned(), "user")
+                }
+                Grant(role) => (fresh, String::new(), "acme-t1".to_owned(), role),
                 _ => unreachable!("{rpc:?} has no target {target:?}"),
             };
-            let id = format!("new-user-{n}");
-            let got = c
-                .create_user(pb::CreateUserRequest {
-                    user: Some(pb::User {
-                        id: id.clone(),
-                        name: format!("User {n}"),
-                        org_id: org_field.into(),
-                        tenant_id: tenant.clone(),
-                        roles: strings(&[role]),
-                        ..Default::default()
-                    }),
-                })
-                .await;
-            expect_code(&got, want)?;
-            match fx.find_user(home, &id).await {
-                Some(u) if applied => ensure(
-                    u.org_id == home && u.tenant_id == tenant && u.roles == [role],
-                    || format!("created as {u:?}"),
-                )?,
-                None if !applied => {}
-                found => return Err(format!("{id} in {home}: {found:?}")),
-            }
+            let user = pb::User {
+                id,
+                name: format!("User {n}"),
+                org_id: org_field,
+                tenant_id: tenant,
+                roles: strings(&[role]),
+                ..Default::default()
+            };
+            create_user_case(fx, &mut c, user, want).await?;
         }
         Rpc::UpdateUser => {
             let old = user_target(fx, target, who, n).await;
@@ -780,68 +1171,46 @@ async fn user_row(
                 Grant(role) => (String::new(), old.tenant.clone(), strings(&[role])),
                 MoveToSibling => (String::new(), "acme-t2".to_owned(), old.roles.clone()),
                 MoveToForeign => ("globex".into(), "globex-t1".into(), old.roles.clone()),
+                // Names the scope the missing user was in.
+                Missing(_) => (old.org.clone(), old.tenant.clone(), old.roles.clone()),
+                MissingOrg => (fx.gone_org(n).await, String::new(), old.roles.clone()),
                 _ => (String::new(), old.tenant.clone(), old.roles.clone()),
             };
-            let name = format!("Renamed {n}");
-            let got = c
-                .update_user(pb::UpdateUserRequest {
-                    user: Some(pb::User {
-                        id: old.id.clone(),
-                        name: name.clone(),
-                        org_id: org_field.clone(),
-                        tenant_id: tenant.clone(),
-                        roles: roles.clone(),
-                        ..Default::default()
-                    }),
-                })
-                .await;
-            expect_code(&got, want)?;
-            if applied {
-                let org = if org_field.is_empty() {
-                    &old.org
-                } else {
-                    &org_field
-                };
-                let Some(u) = fx.find_user(org, &old.id).await else {
-                    return Err(format!("{} not found in {org}", old.id));
-                };
-                ensure(
-                    u.name == name && u.org_id == *org && u.tenant_id == tenant && u.roles == roles,
-                    || format!("updated to {u:?}"),
-                )?;
-            } else if old.exists {
-                let Some(u) = fx.find_user(&old.org, &old.id).await else {
-                    return Err(format!("{} left {}", old.id, old.org));
-                };
-                ensure(
-                    u.name != name && u.tenant_id == old.tenant && u.roles == old.roles,
-                    || format!("changed to {u:?}"),
-                )?;
-            }
+            let user = pb::User {
+                id: old.id.clone(),
+                name: format!("Renamed {n}"),
+                org_id: org_field,
+                tenant_id: tenant,
+                roles,
+                ..Default::default()
+            };
+            update_user_case(fx, &mut c, user, want).await?;
         }
         Rpc::DeleteUser => {
             let old = user_target(fx, target, who, n).await;
+            let existed = fx.locate_user(&old.id).await.is_some();
             let got = c
                 .delete_user(pb::DeleteUserRequest { id: old.id.clone() })
                 .await;
             expect_code(&got, want)?;
-            if old.exists {
-                let exists = fx.find_user(&old.org, &old.id).await.is_some();
-                ensure(exists != applied, || format!("{} exists: {exists}", old.id))?;
-            }
+            let exists = fx.locate_user(&old.id).await.is_some();
+            ensure(exists == (existed && !applied), || {
+                format!("{} exists: {exists}", old.id)
+            })?;
         }
         Rpc::ListUsers => {
             let (lookup_org, lookup_tenant) = match target {
-                Own => (String::new(), ""),
-                Foreign => ("globex".to_owned(), ""),
-                Sibling => (String::new(), "acme-t2"),
-                Missing => (format!("missing-{n}"), ""),
+                Org(Own) => (String::new(), String::new()),
+                Org(Foreign) => ("globex".to_owned(), String::new()),
+                MissingOrg => (fx.gone_org(n).await, String::new()),
+                In(scope) => (String::new(), scope.tenant().to_owned()),
+                Missing(scope) => (scope.org().to_owned(), fx.gone_tenant(scope, n).await),
                 _ => unreachable!("{rpc:?} has no target {target:?}"),
             };
             let got = c
                 .list_users(pb::ListUsersRequest {
                     lookup_org_id: lookup_org.clone(),
-                    lookup_tenant_id: lookup_tenant.into(),
+                    lookup_tenant_id: lookup_tenant.clone(),
                     ..Default::default()
                 })
                 .await;
@@ -852,7 +1221,7 @@ async fn user_row(
                 let expected = if roles.contains(&"tenant-admin") {
                     fixture_users_of(org, tenant)
                 } else if !lookup_tenant.is_empty() {
-                    fixture_users_of(org, lookup_tenant)
+                    fixture_users_of(fixture_tenant_org(&lookup_tenant), &lookup_tenant)
                 } else if lookup_org.is_empty() {
                     fixture_users_of(org, "")
                 } else {
@@ -868,41 +1237,93 @@ async fn user_row(
 
 /// The self RPCs (keys, info, configuration): every role may act on itself;
 /// acting on another user needs impersonation, which needs `users:write`
-/// over that user and a rank not below it: a foreign-organization user is
-/// PERMISSION_DENIED to all but the super-admin, a colleague in the own
-/// tenant to the user and the application role; a missing user is NOT_FOUND
-/// for those holding `users:write`. Effects (keys, configuration) are
-/// checked on the subject.
+/// over that user and a rank not below it. Per scope: a colleague of the own
+/// tenant is out of reach of the user and the application role, one of the
+/// sibling tenant (or of the organization, in no tenant) also of the
+/// tenant-admin, one of the foreign organization of all but the
+/// super-admin. A missing user is NOT_FOUND for those holding `users:write`
+/// wherever it was (the header carries only an id, so nothing places it
+/// outside their scope) and PERMISSION_DENIED for the rest. Effects (keys,
+/// configuration) are checked on the subject, and the impersonating caller's
+/// own keys and configuration stay untouched.
 #[tokio::test]
 async fn self_rpcs_by_role_and_scope() {
     use Rpc::*;
     let fx = Fixture::new().await;
     #[rustfmt::skip]
     let table: &[Line] = &[
-        //                                sa  oa  ta  u   app
-        (CreateAccessKey, Own,           [OK, OK, OK, OK, OK]),
-        (CreateAccessKey, Foreign,       [OK, PD, PD, PD, PD]),
-        (CreateAccessKey, Colleague,     [OK, OK, OK, PD, PD]),
-        (CreateAccessKey, Missing,       [NF, NF, NF, PD, PD]),
-        (ListAccessKeys,  Own,           [OK, OK, OK, OK, OK]),
-        (ListAccessKeys,  Foreign,       [OK, PD, PD, PD, PD]),
-        (ListAccessKeys,  Colleague,     [OK, OK, OK, PD, PD]),
-        (ListAccessKeys,  Missing,       [NF, NF, NF, PD, PD]),
-        (DeleteAccessKey, Own,           [OK, OK, OK, OK, OK]),
-        (DeleteAccessKey, Foreign,       [OK, PD, PD, PD, PD]),
-        (DeleteAccessKey, Colleague,     [OK, OK, OK, PD, PD]),
-        (DeleteAccessKey, Missing,       [NF, NF, NF, PD, PD]),
-        (GetInfo,         Own,           [OK, OK, OK, OK, OK]),
-        (GetInfo,         Foreign,       [OK, PD, PD, PD, PD]),
-        (GetInfo,         Colleague,     [OK, OK, OK, PD, PD]),
-        (GetInfo,         Missing,       [NF, NF, NF, PD, PD]),
-        (GetInfo, Ranked("super-admin"), [OK, PD, PD, PD, PD]),
-        (GetInfo, Ranked("org-admin"),   [OK, OK, PD, PD, PD]),
-        (GetInfo, Ranked("tenant-admin"),[OK, OK, OK, PD, PD]),
-        (UpdateConfig,    Own,           [OK, OK, OK, OK, OK]),
-        (UpdateConfig,    Foreign,       [OK, PD, PD, PD, PD]),
-        (UpdateConfig,    Colleague,     [OK, OK, OK, PD, PD]),
-        (UpdateConfig,    Missing,       [NF, NF, NF, PD, PD]),
+        //                                   sa  oa  ta  u   app
+        // The same seven scopes for each self RPC: the caller itself (which
+        // cannot be missing: its key would not authenticate) and, by
+        // impersonation, an existing or just-deleted user of the own tenant,
+        // the sibling tenant and the foreign organization; then users of
+        // an organization in no tenant (an organization has no sibling) and
+        // of each rank. The header names only a user, so no line names a
+        // missing organization.
+        (CreateAccessKey, Itself,           [OK, OK, OK, OK, OK]),
+        (CreateAccessKey, In(Own),          [OK, OK, OK, PD, PD]),
+        (CreateAccessKey, Missing(Own),     [NF, NF, NF, PD, PD]),
+        (CreateAccessKey, In(Sibling),      [OK, OK, PD, PD, PD]),
+        (CreateAccessKey, Missing(Sibling), [NF, NF, NF, PD, PD]),
+        (CreateAccessKey, In(Foreign),      [OK, PD, PD, PD, PD]),
+        (CreateAccessKey, Missing(Foreign), [NF, NF, NF, PD, PD]),
+        (CreateAccessKey, Org(Own),         [OK, OK, PD, PD, PD]),
+        (CreateAccessKey, Org(Foreign),     [OK, PD, PD, PD, PD]),
+        (CreateAccessKey, Ranked("super-admin"),  [OK, PD, PD, PD, PD]),
+        (CreateAccessKey, Ranked("org-admin"),    [OK, OK, PD, PD, PD]),
+        (CreateAccessKey, Ranked("tenant-admin"), [OK, OK, OK, PD, PD]),
+        // Likewise.
+        (ListAccessKeys,  Itself,           [OK, OK, OK, OK, OK]),
+        (ListAccessKeys,  In(Own),          [OK, OK, OK, PD, PD]),
+        (ListAccessKeys,  Missing(Own),     [NF, NF, NF, PD, PD]),
+        (ListAccessKeys,  In(Sibling),      [OK, OK, PD, PD, PD]),
+        (ListAccessKeys,  Missing(Sibling), [NF, NF, NF, PD, PD]),
+        (ListAccessKeys,  In(Foreign),      [OK, PD, PD, PD, PD]),
+        (ListAccessKeys,  Missing(Foreign), [NF, NF, NF, PD, PD]),
+        (ListAccessKeys,  Org(Own),         [OK, OK, PD, PD, PD]),
+        (ListAccessKeys,  Org(Foreign),     [OK, PD, PD, PD, PD]),
+        (ListAccessKeys,  Ranked("super-admin"),  [OK, PD, PD, PD, PD]),
+        (ListAccessKeys,  Ranked("org-admin"),    [OK, OK, PD, PD, PD]),
+        (ListAccessKeys,  Ranked("tenant-admin"), [OK, OK, OK, PD, PD]),
+        // Likewise.
+        (DeleteAccessKey, Itself,           [OK, OK, OK, OK, OK]),
+        (DeleteAccessKey, In(Own),          [OK, OK, OK, PD, PD]),
+        (DeleteAccessKey, Missing(Own),     [NF, NF, NF, PD, PD]),
+        (DeleteAccessKey, In(Sibling),      [OK, OK, PD, PD, PD]),
+        (DeleteAccessKey, Missing(Sibling), [NF, NF, NF, PD, PD]),
+        (DeleteAccessKey, In(Foreign),      [OK, PD, PD, PD, PD]),
+        (DeleteAccessKey, Missing(Foreign), [NF, NF, NF, PD, PD]),
+        (DeleteAccessKey, Org(Own),         [OK, OK, PD, PD, PD]),
+        (DeleteAccessKey, Org(Foreign),     [OK, PD, PD, PD, PD]),
+        (DeleteAccessKey, Ranked("super-admin"),  [OK, PD, PD, PD, PD]),
+        (DeleteAccessKey, Ranked("org-admin"),    [OK, OK, PD, PD, PD]),
+        (DeleteAccessKey, Ranked("tenant-admin"), [OK, OK, OK, PD, PD]),
+        // Likewise.
+        (GetInfo,         Itself,           [OK, OK, OK, OK, OK]),
+        (GetInfo,         In(Own),          [OK, OK, OK, PD, PD]),
+        (GetInfo,         Missing(Own),     [NF, NF, NF, PD, PD]),
+        (GetInfo,         In(Sibling),      [OK, OK, PD, PD, PD]),
+        (GetInfo,         Missing(Sibling), [NF, NF, NF, PD, PD]),
+        (GetInfo,         In(Foreign),      [OK, PD, PD, PD, PD]),
+        (GetInfo,         Missing(Foreign), [NF, NF, NF, PD, PD]),
+        (GetInfo,         Org(Own),         [OK, OK, PD, PD, PD]),
+        (GetInfo,         Org(Foreign),     [OK, PD, PD, PD, PD]),
+        (GetInfo,         Ranked("super-admin"),  [OK, PD, PD, PD, PD]),
+        (GetInfo,         Ranked("org-admin"),    [OK, OK, PD, PD, PD]),
+        (GetInfo,         Ranked("tenant-admin"), [OK, OK, OK, PD, PD]),
+        // Likewise.
+        (UpdateConfig,    Itself,           [OK, OK, OK, OK, OK]),
+        (UpdateConfig,    In(Own),          [OK, OK, OK, PD, PD]),
+        (UpdateConfig,    Missing(Own),     [NF, NF, NF, PD, PD]),
+        (UpdateConfig,    In(Sibling),      [OK, OK, PD, PD, PD]),
+        (UpdateConfig,    Missing(Sibling), [NF, NF, NF, PD, PD]),
+        (UpdateConfig,    In(Foreign),      [OK, PD, PD, PD, PD]),
+        (UpdateConfig,    Missing(Foreign), [NF, NF, NF, PD, PD]),
+        (UpdateConfig,    Org(Own),         [OK, OK, PD, PD, PD]),
+        (UpdateConfig,    Org(Foreign),     [OK, PD, PD, PD, PD]),
+        (UpdateConfig,    Ranked("super-admin"),  [OK, PD, PD, PD, PD]),
+        (UpdateConfig,    Ranked("org-admin"),    [OK, OK, PD, PD, PD]),
+        (UpdateConfig,    Ranked("tenant-admin"), [OK, OK, OK, PD, PD]),
     ];
     check_table(&fx, table).await;
 }
@@ -911,9 +1332,10 @@ async fn self_rpcs_by_role_and_scope() {
 /// is the super-admin's anywhere and the org-admin's for its own
 /// organization; tenant-admins, users and application roles get
 /// PERMISSION_DENIED throughout. A missing organization is NOT_FOUND only
-/// for the super-admin (for the org-admin it lies outside its scope), and
+/// for the super-admin (for the org-admin it lies outside its scope), a
+/// taken id ALREADY_EXISTS only for it (PERMISSION_DENIED comes first), and
 /// deleting a non-empty organization is FAILED_PRECONDITION. Effects (the
-/// organization exists, is renamed, is gone) are checked.
+/// organization exists, is renamed, is gone, or is untouched) are checked.
 #[tokio::test]
 async fn organizations_by_role_and_scope() {
     use Rpc::*;
@@ -921,22 +1343,34 @@ async fn organizations_by_role_and_scope() {
     #[rustfmt::skip]
     let table: &[Line] = &[
         //                                    sa  oa  ta  u   app
+        // A new organization lies in no scope: own, sibling and foreign
+        // mean nothing; "exists" is an id already taken.
         (CreateOrganization, Global,         [OK, PD, PD, PD, PD]),
-        (UpdateOrganization, Own,            [OK, OK, PD, PD, PD]),
-        (UpdateOrganization, Foreign,        [OK, PD, PD, PD, PD]),
-        (UpdateOrganization, Missing,        [NF, PD, PD, PD, PD]),
-        (DeleteOrganization, Own,            [FP, PD, PD, PD, PD]),
-        (DeleteOrganization, Foreign,        [OK, PD, PD, PD, PD]),
-        (DeleteOrganization, Missing,        [NF, PD, PD, PD, PD]),
+        (CreateOrganization, Taken(Own),     [AE, PD, PD, PD, PD]),
+        (CreateOrganization, Taken(Foreign), [AE, PD, PD, PD, PD]),
+        // An organization has no sibling (that is a tenant-level scope), and
+        // the callers' own organization holds them, so it cannot be missing:
+        // the missing one is another organization.
+        (UpdateOrganization, Org(Own),       [OK, OK, PD, PD, PD]),
+        (UpdateOrganization, Org(Foreign),   [OK, PD, PD, PD, PD]),
+        (UpdateOrganization, MissingOrg,     [NF, PD, PD, PD, PD]),
+        // Likewise.
+        (DeleteOrganization, Org(Own),       [FP, PD, PD, PD, PD]),
+        (DeleteOrganization, Org(Foreign),   [OK, PD, PD, PD, PD]),
+        (DeleteOrganization, MissingOrg,     [NF, PD, PD, PD, PD]),
+        // ListOrganizations: in `listings_by_role_and_scope`.
     ];
     check_table(&fx, table).await;
 }
 
 /// Tenants: the super-admin creates, updates and deletes them anywhere, the
-/// org-admin in its own organization; a tenant-admin (even of that very
-/// tenant), a user and an application role get PERMISSION_DENIED. A missing
-/// tenant is NOT_FOUND for super- and org-admin, a missing organization
-/// only for the super-admin. Changing a tenant's organization is
+/// org-admin in its own organization (its own tenant and the sibling alike);
+/// a tenant-admin (even of that very tenant), a user and an application role
+/// get PERMISSION_DENIED. A missing tenant is NOT_FOUND for super- and
+/// org-admin, except where the request names another organization (then
+/// PERMISSION_DENIED for the org-admin); a missing organization is NOT_FOUND
+/// only for the super-admin; a taken id is ALREADY_EXISTS only for callers
+/// who may create there. Changing a tenant's organization is
 /// INVALID_ARGUMENT for the super-admin and PERMISSION_DENIED for everyone
 /// else (the destination lies outside their scope). Effects are checked.
 #[tokio::test]
@@ -945,31 +1379,50 @@ async fn tenants_by_role_and_scope() {
     let fx = Fixture::new().await;
     #[rustfmt::skip]
     let table: &[Line] = &[
-        //                              sa  oa  ta  u   app
-        (CreateTenant, Own,            [OK, OK, PD, PD, PD]),
-        (CreateTenant, Foreign,        [OK, PD, PD, PD, PD]),
-        (CreateTenant, Missing,        [NF, PD, PD, PD, PD]),
-        (UpdateTenant, Own,            [OK, OK, PD, PD, PD]),
-        (UpdateTenant, Foreign,        [OK, PD, PD, PD, PD]),
-        (UpdateTenant, Missing,        [NF, NF, PD, PD, PD]),
-        (UpdateTenant, MoveToForeign,  [IA, PD, PD, PD, PD]),
-        (DeleteTenant, Own,            [OK, OK, PD, PD, PD]),
-        (DeleteTenant, Foreign,        [OK, PD, PD, PD, PD]),
-        (DeleteTenant, Missing,        [NF, NF, PD, PD, PD]),
+        //                                 sa  oa  ta  u   app
+        // A new tenant's scope is its organization: a new tenant of the own
+        // organization is the sibling of every other, so In(Sibling) would
+        // repeat Org(Own); the own organization cannot be missing.
+        (CreateTenant, Org(Own),          [OK, OK, PD, PD, PD]),
+        (CreateTenant, Taken(Own),        [AE, AE, PD, PD, PD]),
+        (CreateTenant, Org(Foreign),      [OK, PD, PD, PD, PD]),
+        (CreateTenant, Taken(Foreign),    [AE, PD, PD, PD, PD]),
+        (CreateTenant, MissingOrg,        [NF, PD, PD, PD, PD]),
+        // The callers' own tenant holds them: it cannot be missing. A
+        // tenant's target is a tenant, not an organization (naming another,
+        // or a missing, organization as its org_id: MoveToForeign here and
+        // `other_organizations_are_refused_not_applied`).
+        (UpdateTenant, In(Own),           [OK, OK, PD, PD, PD]),
+        (UpdateTenant, In(Sibling),       [OK, OK, PD, PD, PD]),
+        (UpdateTenant, Missing(Sibling),  [NF, NF, PD, PD, PD]),
+        (UpdateTenant, In(Foreign),       [OK, PD, PD, PD, PD]),
+        (UpdateTenant, Missing(Foreign),  [NF, PD, PD, PD, PD]),
+        (UpdateTenant, MoveToForeign,     [IA, PD, PD, PD, PD]),
+        // Likewise. DeleteTenant carries only an id: a missing tenant of
+        // another organization is NOT_FOUND for the org-admin too (nothing
+        // in the request lies outside its scope).
+        (DeleteTenant, In(Own),           [FP, FP, PD, PD, PD]),
+        (DeleteTenant, In(Sibling),       [OK, OK, PD, PD, PD]),
+        (DeleteTenant, Missing(Sibling),  [NF, NF, PD, PD, PD]),
+        (DeleteTenant, In(Foreign),       [OK, PD, PD, PD, PD]),
+        (DeleteTenant, Missing(Foreign),  [NF, NF, PD, PD, PD]),
     ];
     check_table(&fx, table).await;
 }
 
 /// Users: the super-admin manages them anywhere, the org-admin in its own
 /// organization, the tenant-admin in its own tenant (a user of the sibling
-/// tenant or another organization is PERMISSION_DENIED); users and
-/// application roles get PERMISSION_DENIED. Nobody grants a role above its
-/// own highest, changes or deletes a user ranking above it, or moves a user
-/// to another organization unless super-admin. Deleting oneself is
-/// FAILED_PRECONDITION for those who may delete users (PERMISSION_DENIED,
-/// checked first, for the rest). A missing user is NOT_FOUND for callers
-/// holding `users:write`. Effects (created, changed, deleted, or untouched)
-/// are checked.
+/// tenant, of no tenant or of another organization is PERMISSION_DENIED);
+/// users and application roles get PERMISSION_DENIED. Nobody grants a role
+/// above its own highest, changes or deletes a user ranking above it, or
+/// moves a user to another organization unless super-admin. Deleting
+/// oneself is FAILED_PRECONDITION for those who may delete users
+/// (PERMISSION_DENIED, checked first, for the rest). A missing user, tenant
+/// or organization is NOT_FOUND for callers holding `users:write` over the
+/// scope the request names, PERMISSION_DENIED when it names one outside; a
+/// taken id is ALREADY_EXISTS likewise. Effects (created as sent, changed
+/// as sent, deleted, or byte-for-byte untouched, wherever the user might
+/// have gone) are checked.
 #[tokio::test]
 async fn users_by_role_and_scope() {
     use Rpc::*;
@@ -977,18 +1430,36 @@ async fn users_by_role_and_scope() {
     #[rustfmt::skip]
     let table: &[Line] = &[
         //                                   sa  oa  ta  u   app
-        (CreateUser, Own,                   [OK, OK, OK, PD, PD]),
-        (CreateUser, Foreign,               [OK, PD, PD, PD, PD]),
-        (CreateUser, Sibling,               [OK, OK, PD, PD, PD]),
-        (CreateUser, Missing,               [NF, NF, PD, PD, PD]),
+        // CreateUser's target is its destination; "exists" is an id taken
+        // there. The callers' own tenant cannot be missing.
+        (CreateUser, In(Own),               [OK, OK, OK, PD, PD]),
+        (CreateUser, Taken(Own),            [AE, AE, AE, PD, PD]),
+        (CreateUser, In(Sibling),           [OK, OK, PD, PD, PD]),
+        (CreateUser, Taken(Sibling),        [AE, AE, PD, PD, PD]),
+        (CreateUser, Missing(Sibling),      [NF, NF, PD, PD, PD]),
+        (CreateUser, In(Foreign),           [OK, PD, PD, PD, PD]),
+        (CreateUser, Taken(Foreign),        [AE, PD, PD, PD, PD]),
+        (CreateUser, Missing(Foreign),      [NF, PD, PD, PD, PD]),
+        (CreateUser, Org(Own),              [OK, OK, PD, PD, PD]),
+        (CreateUser, Org(Foreign),          [OK, PD, PD, PD, PD]),
+        (CreateUser, MissingOrg,            [NF, PD, PD, PD, PD]),
         (CreateUser, Grant("super-admin"),  [OK, PD, PD, PD, PD]),
         (CreateUser, Grant("org-admin"),    [OK, OK, PD, PD, PD]),
         (CreateUser, Grant("tenant-admin"), [OK, OK, OK, PD, PD]),
         (CreateUser, Grant("app:writer"),   [OK, OK, OK, PD, PD]),
-        (UpdateUser, Own,                   [OK, OK, OK, PD, PD]),
-        (UpdateUser, Foreign,               [OK, PD, PD, PD, PD]),
-        (UpdateUser, Sibling,               [OK, OK, PD, PD, PD]),
-        (UpdateUser, Missing,               [NF, NF, NF, PD, PD]),
+        // UpdateUser names the missing user's scope by org_id and tenant_id
+        // (by tenant_id alone: `other_organizations_are_refused_not_applied`);
+        // MissingOrg moves a user of acme-t1 to a missing organization. An
+        // update has no taken id.
+        (UpdateUser, In(Own),               [OK, OK, OK, PD, PD]),
+        (UpdateUser, Missing(Own),          [NF, NF, NF, PD, PD]),
+        (UpdateUser, In(Sibling),           [OK, OK, PD, PD, PD]),
+        (UpdateUser, Missing(Sibling),      [NF, NF, PD, PD, PD]),
+        (UpdateUser, In(Foreign),           [OK, PD, PD, PD, PD]),
+        (UpdateUser, Missing(Foreign),      [NF, PD, PD, PD, PD]),
+        (UpdateUser, Org(Own),              [OK, OK, PD, PD, PD]),
+        (UpdateUser, Org(Foreign),          [OK, PD, PD, PD, PD]),
+        (UpdateUser, MissingOrg,            [NF, PD, PD, PD, PD]),
         (UpdateUser, Itself,                [OK, OK, OK, PD, PD]),
         (UpdateUser, Ranked("super-admin"), [OK, PD, PD, PD, PD]),
         (UpdateUser, Ranked("org-admin"),   [OK, OK, PD, PD, PD]),
@@ -998,10 +1469,17 @@ async fn users_by_role_and_scope() {
         (UpdateUser, Grant("tenant-admin"), [OK, OK, OK, PD, PD]),
         (UpdateUser, MoveToSibling,         [OK, OK, PD, PD, PD]),
         (UpdateUser, MoveToForeign,         [OK, PD, PD, PD, PD]),
-        (DeleteUser, Own,                   [OK, OK, OK, PD, PD]),
-        (DeleteUser, Foreign,               [OK, PD, PD, PD, PD]),
-        (DeleteUser, Sibling,               [OK, OK, PD, PD, PD]),
-        (DeleteUser, Missing,               [NF, NF, NF, PD, PD]),
+        // DeleteUser carries only an id: a missing user is NOT_FOUND for
+        // every holder of users:write, wherever it was, and no organization
+        // is named (no MissingOrg) nor id taken.
+        (DeleteUser, In(Own),               [OK, OK, OK, PD, PD]),
+        (DeleteUser, Missing(Own),          [NF, NF, NF, PD, PD]),
+        (DeleteUser, In(Sibling),           [OK, OK, PD, PD, PD]),
+        (DeleteUser, Missing(Sibling),      [NF, NF, NF, PD, PD]),
+        (DeleteUser, In(Foreign),           [OK, PD, PD, PD, PD]),
+        (DeleteUser, Missing(Foreign),      [NF, NF, NF, PD, PD]),
+        (DeleteUser, Org(Own),              [OK, OK, PD, PD, PD]),
+        (DeleteUser, Org(Foreign),          [OK, PD, PD, PD, PD]),
         (DeleteUser, Itself,                [FP, FP, FP, PD, PD]),
         (DeleteUser, Ranked("super-admin"), [OK, PD, PD, PD, PD]),
         (DeleteUser, Ranked("org-admin"),   [OK, OK, PD, PD, PD]),
@@ -1010,16 +1488,17 @@ async fn users_by_role_and_scope() {
     check_table(&fx, table).await;
 }
 
-/// The List RPCs, on a fixture nothing mutates, with the exact ids listed:
-/// ListOrganizations shows every organization to the super-admin and only
-/// `acme` to the org-admin; ListTenants shows an organization's tenants to
-/// super- and org-admin (another organization: super-admin only) and
-/// exactly its own tenant to the tenant-admin; ListUsers shows the own
+/// The List RPCs, on a fixture nothing else mutates, with the exact ids
+/// listed: ListOrganizations shows every organization to the super-admin
+/// and only `acme` to the org-admin; ListTenants shows an organization's
+/// tenants to super- and org-admin (another organization: super-admin only)
+/// and exactly its own tenant to the tenant-admin; ListUsers shows the own
 /// organization's users to super- and org-admin, its own tenant's to the
-/// tenant-admin (the sibling tenant is PERMISSION_DENIED to it), another
-/// organization's to the super-admin only. Users and application roles get
-/// PERMISSION_DENIED; a missing organization is NOT_FOUND only for the
-/// super-admin.
+/// tenant-admin (naming the sibling tenant is PERMISSION_DENIED to it),
+/// another organization's or its tenant's to the super-admin only. Users
+/// and application roles get PERMISSION_DENIED. A missing organization is
+/// NOT_FOUND only for the super-admin; a missing tenant NOT_FOUND for super-
+/// and org-admin unless the lookup names another organization.
 #[tokio::test]
 async fn listings_by_role_and_scope() {
     use Rpc::*;
@@ -1027,16 +1506,664 @@ async fn listings_by_role_and_scope() {
     #[rustfmt::skip]
     let table: &[Line] = &[
         //                                   sa  oa  ta  u   app
+        // Lists no scope's objects but the caller's visible organizations:
+        // nothing to name, nothing to miss.
         (ListOrganizations, Global,         [OK, OK, PD, PD, PD]),
-        (ListTenants, Own,                  [OK, OK, OK, PD, PD]),
-        (ListTenants, Foreign,              [OK, PD, PD, PD, PD]),
-        (ListTenants, Missing,              [NF, PD, PD, PD, PD]),
-        (ListUsers, Own,                    [OK, OK, OK, PD, PD]),
-        (ListUsers, Foreign,                [OK, PD, PD, PD, PD]),
-        (ListUsers, Sibling,                [OK, OK, PD, PD, PD]),
-        (ListUsers, Missing,                [NF, PD, PD, PD, PD]),
+        // Looks up by organization only: tenant-level scopes (own tenant,
+        // sibling) mean nothing, and the own organization cannot be missing.
+        (ListTenants, Org(Own),             [OK, OK, OK, PD, PD]),
+        (ListTenants, Org(Foreign),         [OK, PD, PD, PD, PD]),
+        (ListTenants, MissingOrg,           [NF, PD, PD, PD, PD]),
+        // By organization (lookup_org_id) and by tenant (lookup_tenant_id);
+        // the callers' own tenant and organization cannot be missing.
+        (ListUsers, Org(Own),               [OK, OK, OK, PD, PD]),
+        (ListUsers, Org(Foreign),           [OK, PD, PD, PD, PD]),
+        (ListUsers, MissingOrg,             [NF, PD, PD, PD, PD]),
+        (ListUsers, In(Own),                [OK, OK, OK, PD, PD]),
+        (ListUsers, In(Sibling),            [OK, OK, PD, PD, PD]),
+        (ListUsers, Missing(Sibling),       [NF, NF, PD, PD, PD]),
+        (ListUsers, In(Foreign),            [OK, PD, PD, PD, PD]),
+        (ListUsers, Missing(Foreign),       [NF, PD, PD, PD, PD]),
     ];
     check_table(&fx, table).await;
+}
+
+// ---- properties: fields a caller may not set ----
+
+/// Stands for an organization that has just been deleted.
+const GONE: &str = "<gone>";
+
+/// A timestamp far in the past, sent where the server must set its own.
+const PAST: i64 = 1;
+
+/// 2100-01-01, sent where the server must set its own.
+const FUTURE: i64 = 4_102_444_800_000;
+
+/// A property case: a request setting something the caller may not set,
+/// or must not be able to reach.
+#[derive(Clone, Copy, Debug)]
+enum Case {
+    /// CreateUser into `acme-t1` with these roles.
+    CreateWithRoles(&'static [&'static str]),
+    /// UpdateUser giving a plain user of `acme-t1` these roles.
+    GrantRoles(&'static [&'static str]),
+    /// UpdateUser of the caller itself (a fresh twin of it, in its place
+    /// with its roles, calling with its own key) giving itself these roles.
+    GrantItself(&'static [&'static str]),
+    /// CreateUser with this `org_id` and `tenant_id` ([`GONE`]: a missing
+    /// organization).
+    CreateInto(&'static str, &'static str),
+    /// UpdateUser of a plain user of `acme-t1` with this `org_id` and
+    /// `tenant_id`.
+    MoveInto(&'static str, &'static str),
+    /// UpdateUser of a user just deleted from `acme-t1`, with this `org_id`
+    /// and `tenant_id`.
+    MoveMissingInto(&'static str, &'static str),
+    /// UpdateTenant of a fresh tenant of `acme` (with a user) naming this
+    /// `org_id`.
+    RehomeTenant(&'static str),
+    /// DeleteAccessKey naming a key that only this user has.
+    DeleteKeyOf(&'static str),
+    /// DeleteAccessKey naming one of the caller's keys and one that only
+    /// this user has.
+    DeleteOwnAndKeyOf(&'static str),
+    /// DeleteAccessKey naming a key name both the caller and this user use.
+    DeleteSharedName(&'static str),
+    /// CreateAccessKey with a name this user already uses.
+    CreateNameOf(&'static str),
+    /// ListAccessKeys while this user has keys.
+    ListBeside(&'static str),
+    /// UpdateConfig (no impersonation) setting a key and deleting a key
+    /// that this user has.
+    ConfigBeside(&'static str),
+    /// UpdateConfig impersonating this user, setting a key and deleting
+    /// one it has.
+    ConfigAs(&'static str),
+    /// The RPC (a create or update of a user, tenant or organization) with
+    /// `created_at` and `updated_at` set by the client.
+    Timestamps(Rpc),
+}
+
+use Case::*;
+
+/// Runs every case of `table` for each caller and fails listing every row
+/// whose status or effect differs.
+async fn check_cases(fx: &Fixture, table: &[(Case, [Code; 5])]) {
+    let mut report = Report::default();
+    for &(case, codes) in table {
+        for (who, want) in codes.into_iter().enumerate() {
+            let n = report.rows + 1;
+            let outcome = case_row(fx, case, who, want, n).await;
+            report.note(format!("{case:?} by {}", CALLERS[who]), outcome);
+        }
+    }
+    report.finish();
+}
+
+/// One property row: `CALLERS[who]` sends `case`, gets `want`, and nothing
+/// it may not change has changed.
+async fn case_row(fx: &Fixture, case: Case, who: usize, want: Code, n: usize) -> Outcome {
+    let caller = CALLERS[who];
+    let mut c = fx.s.client(&fx.keys[who]);
+    let applied = want == OK;
+    let plain_user = |id: String, org: String, tenant: &str, roles: &[&str]| pb::User {
+        id,
+        name: format!("Case {n}"),
+        org_id: org,
+        tenant_id: tenant.into(),
+        roles: strings(roles),
+        ..Default::default()
+    };
+    match case {
+        CreateWithRoles(roles) => {
+            let user = plain_user(format!("new-user-{n}"), String::new(), "acme-t1", roles);
+            create_user_case(fx, &mut c, user, want).await
+        }
+        GrantRoles(roles) => {
+            let id = format!("target-{n}");
+            fx.add_user(&id, "acme", "acme-t1", &["user"]).await;
+            let user = plain_user(id, String::new(), "acme-t1", roles);
+            update_user_case(fx, &mut c, user, want).await
+        }
+        GrantItself(roles) => {
+            let (id, key) = fx.twin(who, n).await;
+            let tenant = fixture_user(caller).1;
+            let user = plain_user(id, String::new(), tenant, roles);
+            update_user_case(fx, &mut fx.s.client(&key), user, want).await
+        }
+        CreateInto(org, tenant) => {
+            let org = fx.resolve_org(org, n).await;
+            let user = plain_user(format!("new-user-{n}"), org, tenant, &["user"]);
+            create_user_case(fx, &mut c, user, want).await
+        }
+        MoveInto(org, tenant) => {
+            let id = format!("target-{n}");
+            fx.add_user(&id, "acme", "acme-t1", &["user"]).await;
+            let org = fx.resolve_org(org, n).await;
+            let user = plain_user(id, org, tenant, &["user"]);
+            update_user_case(fx, &mut c, user, want).await
+        }
+        MoveMissingInto(org, tenant) => {
+            let id = fx.gone_user(Own, n).await;
+            let org = fx.resolve_org(org, n).await;
+            let user = plain_user(id, org, tenant, &["user"]);
+            update_user_case(fx, &mut c, user, want).await
+        }
+        RehomeTenant(org) => {
+            let id = format!("rehome-{n}");
+            fx.s.tenant(&id, "acme").await;
+            let member = format!("member-{n}");
+            fx.add_user(&member, "acme", &id, &["user"]).await;
+            let org = fx.resolve_org(org, n).await;
+            let before = fx.locate_tenant(&id).await.unwrap();
+            let member_before = fx.locate_user(&member).await;
+            let name = format!("Renamed {n}");
+            let got = c
+                .update_tenant(pb::UpdateTenantRequest {
+                    tenant: Some(pb::Tenant {
+                        id: id.clone(),
+                        name: name.clone(),
+                        org_id: org,
+                        ..Default::default()
+                    }),
+                })
+                .await;
+            expect_code(&got, want)?;
+            let after = fx.locate_tenant(&id).await;
+            let Some(after) = after else {
+                return Err(format!("{id} is gone"));
+            };
+            if applied {
+                ensure(after.name == name && after.org_id == "acme", || {
+                    format!("{id} updated to {after:?}")
+                })?;
+            } else {
+                ensure(after == before, || format!("{id} changed to {after:?}"))?;
+            }
+            let member_after = fx.locate_user(&member).await;
+            ensure(member_after == member_before, || {
+                format!("its user {member} changed to {member_after:?}")
+            })
+        }
+        DeleteKeyOf(victim) => {
+            let theirs = format!("vk-{n}");
+            let their_key = fx.issue_key(victim, &theirs).await;
+            let mine_before = fx.key_names(caller).await;
+            let got = c
+                .delete_access_key(pb::DelAccessKeyRequest {
+                    names: vec![theirs.clone()],
+                })
+                .await;
+            expect_code(&got, want)?;
+            fx.key_works(&their_key, victim).await?;
+            let listed = fx.key_names(victim).await.contains(&theirs);
+            ensure(listed, || format!("{victim} no longer lists {theirs}"))?;
+            let mine = fx.key_names(caller).await;
+            ensure(mine == mine_before, || {
+                format!("the caller's keys are {mine:?}")
+            })
+        }
+        DeleteOwnAndKeyOf(victim) => {
+            let (mine, theirs) = (format!("own-{n}"), format!("vk-{n}"));
+            let my_key = fx.issue_key(caller, &mine).await;
+            let their_key = fx.issue_key(victim, &theirs).await;
+            let got = c
+                .delete_access_key(pb::DelAccessKeyRequest {
+                    names: vec![mine, theirs],
+                })
+                .await;
+            expect_code(&got, want)?;
+            fx.key_works(&their_key, victim).await?;
+            fx.key_works(&my_key, caller).await
+        }
+        DeleteSharedName(victim) => {
+            let shared = format!("shared-{n}");
+            let my_key = fx.issue_key(caller, &shared).await;
+            let their_key = fx.issue_key(victim, &shared).await;
+            let got = c
+                .delete_access_key(pb::DelAccessKeyRequest {
+                    names: vec![shared.clone()],
+                })
+                .await;
+            expect_code(&got, want)?;
+            fx.key_works(&their_key, victim).await?;
+            let listed = fx.key_names(victim).await.contains(&shared);
+            ensure(listed, || format!("{victim} no longer lists {shared}"))?;
+            if applied {
+                fx.key_revoked(&my_key).await
+            } else {
+                fx.key_works(&my_key, caller).await
+            }
+        }
+        CreateNameOf(victim) => {
+            let theirs = format!("vk-{n}");
+            let their_key = fx.issue_key(victim, &theirs).await;
+            let got = c
+                .create_access_key(pb::CreateAccessKeyRequest {
+                    name: theirs.clone(),
+                })
+                .await;
+            expect_code(&got, want)?;
+            if let Ok(res) = got {
+                let key = &res.get_ref().access_keys[0];
+                ensure(key.user_id == caller, || {
+                    format!("created for {}", key.user_id)
+                })?;
+                fx.key_works(&key.access_key, caller).await?;
+            }
+            fx.key_works(&their_key, victim).await?;
+            let count = fx.key_names(victim).await;
+            let count = count.iter().filter(|k| **k == theirs).count();
+            ensure(count == 1, || {
+                format!("{victim} lists {theirs} {count} times")
+            })
+        }
+        ListBeside(victim) => {
+            let theirs = format!("vk-{n}");
+            fx.issue_key(victim, &theirs).await;
+            let got = c.list_access_keys(pb::GetAccessKeyRequest::default()).await;
+            expect_code(&got, want)?;
+            let Ok(res) = got else { return Ok(()) };
+            let keys = res.into_inner().access_keys;
+            let others: Vec<_> = keys.iter().filter(|k| k.user_id != caller).collect();
+            ensure(others.is_empty(), || {
+                format!("listed others' keys {others:?}")
+            })?;
+            let names: Vec<_> = keys.iter().map(|k| k.name.clone()).collect();
+            ensure(!names.contains(&theirs), || format!("listed {theirs}"))?;
+            let expected = fx.key_names(caller).await;
+            ensure(names == expected, || {
+                format!("listed {names:?}, the caller has {expected:?}")
+            })
+        }
+        ConfigBeside(victim) => {
+            let (mine, theirs) = (format!("k-{n}"), format!("vc-{n}"));
+            fx.set_config(victim, &theirs).await;
+            let got = c
+                .update_config(pb::UpdateConfigRequest {
+                    updated: Some(flag(&mine)),
+                    deleted: vec![theirs.clone()],
+                })
+                .await;
+            expect_code(&got, want)?;
+            let kept = fx.config_has(victim, &theirs).await;
+            ensure(kept, || format!("{victim}'s {theirs} was deleted"))?;
+            let leaked = fx.config_has(victim, &mine).await;
+            ensure(!leaked, || format!("{victim}'s config got {mine}"))?;
+            let has = fx.config_has(caller, &mine).await;
+            ensure(has == applied, || {
+                format!("the caller's config has {mine}: {has}")
+            })
+        }
+        ConfigAs(victim) => {
+            let (mine, theirs) = (format!("k-{n}"), format!("vc-{n}"));
+            fx.set_config(victim, &theirs).await;
+            let got =
+                fx.s.client_as(&fx.keys[who], victim)
+                    .update_config(pb::UpdateConfigRequest {
+                        updated: Some(flag(&mine)),
+                        deleted: vec![theirs.clone()],
+                    })
+                    .await;
+            expect_code(&got, want)?;
+            let kept = fx.config_has(victim, &theirs).await;
+            ensure(kept != applied, || {
+                format!("{victim}'s config has {theirs}: {kept}")
+            })?;
+            let set = fx.config_has(victim, &mine).await;
+            ensure(set == applied, || {
+                format!("{victim}'s config has {mine}: {set}")
+            })?;
+            let leaked = fx.config_has(caller, &mine).await;
+            ensure(!leaked, || format!("the caller's config got {mine}"))
+        }
+        Timestamps(rpc) => timestamps_row(fx, &mut c, rpc, want, n).await,
+    }
+}
+
+/// Milliseconds since the Unix epoch, by the test's clock (the server's).
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// A created object's timestamps are the server's, set during the call
+/// (between `t0` and `t1`), not the client's.
+fn stamped_at_create((created, updated): (i64, i64), t0: i64, t1: i64) -> Outcome {
+    ensure(
+        (t0..=t1).contains(&created) && (t0..=t1).contains(&updated),
+        || format!("stamped created_at {created}, updated_at {updated}, not in {t0}..={t1}"),
+    )
+}
+
+/// An updated object keeps its `created_at` and gets an `updated_at` of the
+/// server's, set during the call, not the client's.
+fn stamped_at_update(
+    before: (i64, i64),
+    (created, updated): (i64, i64),
+    t0: i64,
+    t1: i64,
+) -> Outcome {
+    ensure(created == before.0 && (t0..=t1).contains(&updated), || {
+        format!(
+            "stamped created_at {created} (was {}), updated_at {updated} (not in {t0}..={t1})",
+            before.0
+        )
+    })
+}
+
+/// Sends `rpc` with client-set timestamps (creates: `created_at` long ago,
+/// `updated_at` in 2100; updates: the other way round). Applied, the
+/// timestamps are the server's; refused, nothing exists or changed.
+async fn timestamps_row(fx: &Fixture, c: &mut Client, rpc: Rpc, want: Code, n: usize) -> Outcome {
+    let applied = want == OK;
+    let name = format!("Stamped {n}");
+    match rpc {
+        Rpc::CreateUser => {
+            let id = format!("new-user-{n}");
+            let t0 = now_ms();
+            let got = c
+                .create_user(pb::CreateUserRequest {
+                    user: Some(pb::User {
+                        id: id.clone(),
+                        name,
+                        tenant_id: "acme-t1".into(),
+                        created_at: PAST,
+                        updated_at: FUTURE,
+                        ..Default::default()
+                    }),
+                })
+                .await;
+            let t1 = now_ms();
+            expect_code(&got, want)?;
+            match fx.locate_user(&id).await {
+                Some(u) if applied => stamped_at_create((u.created_at, u.updated_at), t0, t1),
+                None if !applied => Ok(()),
+                found => Err(format!("{id}: {found:?}")),
+            }
+        }
+        Rpc::UpdateUser => {
+            let id = format!("target-{n}");
+            fx.add_user(&id, "acme", "acme-t1", &["user"]).await;
+            let before = fx.locate_user(&id).await.unwrap();
+            let t0 = now_ms();
+            let got = c
+                .update_user(pb::UpdateUserRequest {
+                    user: Some(pb::User {
+                        created_at: FUTURE,
+                        updated_at: PAST,
+                        name,
+                        ..before.clone()
+                    }),
+                })
+                .await;
+            let t1 = now_ms();
+            expect_code(&got, want)?;
+            let after = fx.locate_user(&id).await.unwrap();
+            if applied {
+                let stamps = (after.created_at, after.updated_at);
+                stamped_at_update((before.created_at, before.updated_at), stamps, t0, t1)
+            } else {
+                ensure(after == before, || format!("{id} changed to {after:?}"))
+            }
+        }
+        Rpc::CreateTenant => {
+            let id = format!("new-tenant-{n}");
+            let t0 = now_ms();
+            let got = c
+                .create_tenant(pb::CreateTenantRequest {
+                    tenant: Some(pb::Tenant {
+                        id: id.clone(),
+                        name,
+                        created_at: PAST,
+                        updated_at: FUTURE,
+                        ..Default::default()
+                    }),
+                })
+                .await;
+            let t1 = now_ms();
+            expect_code(&got, want)?;
+            match fx.locate_tenant(&id).await {
+                Some(t) if applied => stamped_at_create((t.created_at, t.updated_at), t0, t1),
+                None if !applied => Ok(()),
+                found => Err(format!("{id}: {found:?}")),
+            }
+        }
+        Rpc::UpdateTenant => {
+            let id = format!("tenant-{n}");
+            fx.s.tenant(&id, "acme").await;
+            let before = fx.locate_tenant(&id).await.unwrap();
+            let t0 = now_ms();
+            let got = c
+                .update_tenant(pb::UpdateTenantRequest {
+                    tenant: Some(pb::Tenant {
+                        created_at: FUTURE,
+                        updated_at: PAST,
+                        name,
+                        ..before.clone()
+                    }),
+                })
+                .await;
+            let t1 = now_ms();
+            expect_code(&got, want)?;
+            let after = fx.locate_tenant(&id).await.unwrap();
+            if applied {
+                let stamps = (after.created_at, after.updated_at);
+                stamped_at_update((before.created_at, before.updated_at), stamps, t0, t1)
+            } else {
+                ensure(after == before, || format!("{id} changed to {after:?}"))
+            }
+        }
+        Rpc::CreateOrganization => {
+            let id = format!("new-org-{n}");
+            let t0 = now_ms();
+            let got = c
+                .create_organization(pb::CreateOrganizationRequest {
+                    organization: Some(pb::Organization {
+                        id: id.clone(),
+                        name,
+                        created_at: PAST,
+                        updated_at: FUTURE,
+                        ..Default::default()
+                    }),
+                })
+                .await;
+            let t1 = now_ms();
+            expect_code(&got, want)?;
+            match fx.find_org(&id).await {
+                Some(o) if applied => stamped_at_create((o.created_at, o.updated_at), t0, t1),
+                None if !applied => Ok(()),
+                found => Err(format!("{id}: {found:?}")),
+            }
+        }
+        Rpc::UpdateOrganization => {
+            let before = fx.find_org("acme").await.unwrap();
+            let t0 = now_ms();
+            let got = c
+                .update_organization(pb::UpdateOrganizationRequest {
+                    organization: Some(pb::Organization {
+                        created_at: FUTURE,
+                        updated_at: PAST,
+                        name,
+                        ..before.clone()
+                    }),
+                })
+                .await;
+            let t1 = now_ms();
+            expect_code(&got, want)?;
+            let after = fx.find_org("acme").await.unwrap();
+            if applied {
+                let stamps = (after.created_at, after.updated_at);
+                stamped_at_update((before.created_at, before.updated_at), stamps, t0, t1)
+            } else {
+                ensure(after == before, || format!("acme changed to {after:?}"))
+            }
+        }
+        _ => unreachable!("{rpc:?} takes no timestamps"),
+    }
+}
+
+/// Roles above the caller's own highest, alone or after a lower built-in
+/// role and an application role, given by CreateUser, by UpdateUser to a
+/// user in the caller's scope, and by a caller to itself: refused
+/// (PERMISSION_DENIED) and never applied, the user absent or byte-for-byte
+/// as before (no partial update, no new `updated_at`); the same roles up to
+/// the caller's own are granted as sent.
+#[tokio::test]
+async fn roles_above_the_callers_are_refused_not_applied() {
+    let fx = Fixture::new().await;
+    const SA: &[&str] = &["super-admin"];
+    const SA_LAST: &[&str] = &["user", "app:x", "super-admin"];
+    const OA: &[&str] = &["org-admin"];
+    const OA_LAST: &[&str] = &["user", "app:x", "org-admin"];
+    const TA: &[&str] = &["tenant-admin"];
+    const TA_LAST: &[&str] = &["user", "app:x", "tenant-admin"];
+    #[rustfmt::skip]
+    let table: &[(Case, [Code; 5])] = &[
+        //                           sa  oa  ta  u   app
+        (CreateWithRoles(SA),      [OK, PD, PD, PD, PD]),
+        (CreateWithRoles(SA_LAST), [OK, PD, PD, PD, PD]),
+        (CreateWithRoles(OA),      [OK, OK, PD, PD, PD]),
+        (CreateWithRoles(OA_LAST), [OK, OK, PD, PD, PD]),
+        (CreateWithRoles(TA),      [OK, OK, OK, PD, PD]),
+        (CreateWithRoles(TA_LAST), [OK, OK, OK, PD, PD]),
+        (GrantRoles(SA),           [OK, PD, PD, PD, PD]),
+        (GrantRoles(SA_LAST),      [OK, PD, PD, PD, PD]),
+        (GrantRoles(OA),           [OK, OK, PD, PD, PD]),
+        (GrantRoles(OA_LAST),      [OK, OK, PD, PD, PD]),
+        (GrantRoles(TA),           [OK, OK, OK, PD, PD]),
+        (GrantRoles(TA_LAST),      [OK, OK, OK, PD, PD]),
+        (GrantItself(SA),          [OK, PD, PD, PD, PD]),
+        (GrantItself(SA_LAST),     [OK, PD, PD, PD, PD]),
+        (GrantItself(OA),          [OK, OK, PD, PD, PD]),
+        (GrantItself(OA_LAST),     [OK, OK, PD, PD, PD]),
+        (GrantItself(TA),          [OK, OK, OK, PD, PD]),
+        (GrantItself(TA_LAST),     [OK, OK, OK, PD, PD]),
+    ];
+    check_cases(&fx, table).await;
+}
+
+/// Another organization as a user's or a tenant's: only a super-admin
+/// creates a user in, or moves one to, another organization, whether the
+/// request names it by `org_id`, by `tenant_id` alone or both (a missing
+/// organization too is PERMISSION_DENIED to the others); a tenant's
+/// organization never changes (INVALID_ARGUMENT for the super-admin,
+/// PERMISSION_DENIED for the org-admin, whose scope is checked first). A
+/// refused request creates nothing anywhere and leaves the user, the tenant
+/// and the tenant's users byte-for-byte as they were. Naming the destination
+/// outside the caller's scope is PERMISSION_DENIED even when the user to
+/// update is missing (scope before existence, SPEC §4).
+#[tokio::test]
+async fn other_organizations_are_refused_not_applied() {
+    let fx = Fixture::new().await;
+    #[rustfmt::skip]
+    let table: &[(Case, [Code; 5])] = &[
+        //                                     sa  oa  ta  u   app
+        (CreateInto("globex", "globex-t1"),  [OK, PD, PD, PD, PD]),
+        (CreateInto("globex", ""),           [OK, PD, PD, PD, PD]),
+        (CreateInto("", "globex-t1"),        [OK, PD, PD, PD, PD]),
+        (CreateInto("acme", "globex-t1"),    [IA, PD, PD, PD, PD]),
+        (CreateInto("default", ""),          [OK, PD, PD, PD, PD]),
+        (CreateInto(GONE, ""),               [NF, PD, PD, PD, PD]),
+        (MoveInto("globex", "globex-t1"),    [OK, PD, PD, PD, PD]),
+        (MoveInto("globex", ""),             [OK, PD, PD, PD, PD]),
+        (MoveInto("", "globex-t1"),          [IA, PD, PD, PD, PD]),
+        (MoveInto("default", ""),            [OK, PD, PD, PD, PD]),
+        (MoveInto(GONE, ""),                 [NF, PD, PD, PD, PD]),
+        (MoveMissingInto("globex", ""),      [NF, PD, PD, PD, PD]),
+        (MoveMissingInto("", "globex-t1"),   [NF, PD, PD, PD, PD]),
+        (RehomeTenant("globex"),             [IA, PD, PD, PD, PD]),
+        (RehomeTenant("default"),            [IA, PD, PD, PD, PD]),
+        (RehomeTenant(GONE),                 [IA, PD, PD, PD, PD]),
+        (RehomeTenant("acme"),               [OK, OK, PD, PD, PD]),
+    ];
+    check_cases(&fx, table).await;
+}
+
+/// Another user's access keys are out of reach without impersonation,
+/// whoever that user is (a colleague of the own tenant, of the sibling
+/// tenant, of another organization, the super-admin `admin`): deleting a
+/// name only that user has is NOT_FOUND, also beside one of the caller's
+/// own keys (then nothing is deleted); deleting a name both use deletes the
+/// caller's key only; creating a key with a name that user uses is fine and
+/// leaves theirs alone; the caller's ListAccessKeys never shows their keys.
+/// Every case checks the other user's key still authenticates.
+#[tokio::test]
+async fn other_users_keys_are_out_of_reach() {
+    let fx = Fixture::new().await;
+    #[rustfmt::skip]
+    let table: &[(Case, [Code; 5])] = &[
+        //                                        sa  oa  ta  u   app
+        (DeleteKeyOf("own-target"),             [NF, NF, NF, NF, NF]),
+        (DeleteKeyOf("sibling-target"),         [NF, NF, NF, NF, NF]),
+        (DeleteKeyOf("foreign-target"),         [NF, NF, NF, NF, NF]),
+        (DeleteKeyOf("admin"),                  [NF, NF, NF, NF, NF]),
+        (DeleteOwnAndKeyOf("own-target"),       [NF, NF, NF, NF, NF]),
+        (DeleteOwnAndKeyOf("sibling-target"),   [NF, NF, NF, NF, NF]),
+        (DeleteOwnAndKeyOf("foreign-target"),   [NF, NF, NF, NF, NF]),
+        (DeleteOwnAndKeyOf("admin"),            [NF, NF, NF, NF, NF]),
+        (DeleteSharedName("own-target"),        [OK, OK, OK, OK, OK]),
+        (DeleteSharedName("sibling-target"),    [OK, OK, OK, OK, OK]),
+        (DeleteSharedName("foreign-target"),    [OK, OK, OK, OK, OK]),
+        (DeleteSharedName("admin"),             [OK, OK, OK, OK, OK]),
+        (CreateNameOf("own-target"),            [OK, OK, OK, OK, OK]),
+        (CreateNameOf("sibling-target"),        [OK, OK, OK, OK, OK]),
+        (CreateNameOf("foreign-target"),        [OK, OK, OK, OK, OK]),
+        (CreateNameOf("admin"),                 [OK, OK, OK, OK, OK]),
+        (ListBeside("own-target"),              [OK, OK, OK, OK, OK]),
+        (ListBeside("sibling-target"),          [OK, OK, OK, OK, OK]),
+        (ListBeside("foreign-target"),          [OK, OK, OK, OK, OK]),
+        (ListBeside("admin"),                   [OK, OK, OK, OK, OK]),
+    ];
+    check_cases(&fx, table).await;
+}
+
+/// UpdateConfig always applies to the caller, or to the user it may
+/// impersonate: without impersonation it changes only the caller's
+/// configuration (deleting a key another user has deletes nothing of
+/// theirs); impersonating a user it may not act as is PERMISSION_DENIED and
+/// changes neither configuration; a permitted impersonation changes that
+/// user's and never the caller's.
+#[tokio::test]
+async fn other_users_configuration_is_out_of_reach() {
+    let fx = Fixture::new().await;
+    #[rustfmt::skip]
+    let table: &[(Case, [Code; 5])] = &[
+        //                                   sa  oa  ta  u   app
+        (ConfigBeside("own-target"),       [OK, OK, OK, OK, OK]),
+        (ConfigBeside("sibling-target"),   [OK, OK, OK, OK, OK]),
+        (ConfigBeside("foreign-target"),   [OK, OK, OK, OK, OK]),
+        (ConfigBeside("admin"),            [OK, OK, OK, OK, OK]),
+        (ConfigAs("own-target"),           [OK, OK, OK, PD, PD]),
+        (ConfigAs("sibling-target"),       [OK, OK, PD, PD, PD]),
+        (ConfigAs("foreign-target"),       [OK, PD, PD, PD, PD]),
+        (ConfigAs("admin"),                [OK, PD, PD, PD, PD]),
+    ];
+    check_cases(&fx, table).await;
+}
+
+/// Output-only fields: `created_at` and `updated_at` sent by a client in a
+/// create or update of a user, tenant or organization are ignored. A create
+/// is stamped with the server's time of the call, an update keeps the
+/// stored `created_at` and gets the server's `updated_at`; a refused call
+/// changes nothing.
+#[tokio::test]
+async fn output_only_fields_are_ignored() {
+    use Rpc::*;
+    let fx = Fixture::new().await;
+    #[rustfmt::skip]
+    let table: &[(Case, [Code; 5])] = &[
+        //                                    sa  oa  ta  u   app
+        (Timestamps(CreateUser),            [OK, OK, OK, PD, PD]),
+        (Timestamps(UpdateUser),            [OK, OK, OK, PD, PD]),
+        (Timestamps(CreateTenant),          [OK, OK, PD, PD, PD]),
+        (Timestamps(UpdateTenant),          [OK, OK, PD, PD, PD]),
+        (Timestamps(CreateOrganization),    [OK, PD, PD, PD, PD]),
+        (Timestamps(UpdateOrganization),    [OK, OK, PD, PD, PD]),
+    ];
+    check_cases(&fx, table).await;
 }
 
 /// The last super-admin can be neither deleted nor demoted

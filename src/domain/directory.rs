@@ -293,7 +293,8 @@ impl<S: Store> Directory<S> {
         let caller = caller.clone();
         self.store
             .write(deadline, move |txn| {
-                let tenant = load_user_tenant(txn, &caller, &user.tenant_id)?;
+                let tenant = tenant_in_scope(txn, &caller, &user.tenant_id)?;
+                require_tenant(&user.tenant_id, tenant.as_ref())?;
                 let org_id = if !user.org_id.is_empty() {
                     user.org_id.clone()
                 } else if let Some(tenant) = &tenant {
@@ -336,6 +337,9 @@ impl<S: Store> Directory<S> {
         let caller = caller.clone();
         self.store
             .write(deadline, move |txn| {
+                // A destination outside the caller's scope is refused before
+                // the target's existence is told (SPEC §4's order).
+                let tenant = tenant_in_scope(txn, &caller, &user.tenant_id)?;
                 let old = txn
                     .user(&user.id)?
                     .ok_or_else(|| not_found("user", &user.id))?;
@@ -350,7 +354,7 @@ impl<S: Store> Directory<S> {
                         "only a super-admin moves a user to another organization",
                     ));
                 }
-                let tenant = load_user_tenant(txn, &caller, &user.tenant_id)?;
+                require_tenant(&user.tenant_id, tenant.as_ref())?;
                 if org_id != old.org_id && txn.org(&org_id)?.is_none() {
                     return Err(not_found("organization", &org_id));
                 }
@@ -770,18 +774,27 @@ fn check_user_destination(caller: &Caller, user: &User) -> Result<()> {
     Ok(())
 }
 
-/// Loads the tenant a user is to belong to: in scope, existing.
-fn load_user_tenant(txn: &dyn Txn, caller: &Caller, tenant_id: &str) -> Result<Option<Tenant>> {
+/// The tenant a user is to belong to, if it exists; one outside the
+/// caller's scope is PERMISSION_DENIED.
+fn tenant_in_scope(txn: &dyn Txn, caller: &Caller, tenant_id: &str) -> Result<Option<Tenant>> {
     if tenant_id.is_empty() {
         return Ok(None);
     }
-    let tenant = txn
-        .tenant(tenant_id)?
-        .ok_or_else(|| not_found("tenant", tenant_id))?;
-    if !in_org_scope(caller, &tenant.org_id) {
-        return Err(outside_org(&tenant.org_id));
+    let tenant = txn.tenant(tenant_id)?;
+    if let Some(t) = &tenant {
+        if !in_org_scope(caller, &t.org_id) {
+            return Err(outside_org(&t.org_id));
+        }
     }
-    Ok(Some(tenant))
+    Ok(tenant)
+}
+
+/// A named tenant must exist.
+fn require_tenant(tenant_id: &str, tenant: Option<&Tenant>) -> Result<()> {
+    if !tenant_id.is_empty() && tenant.is_none() {
+        return Err(not_found("tenant", tenant_id));
+    }
+    Ok(())
 }
 
 /// A user's tenant must belong to the user's organization.
