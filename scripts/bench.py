@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """roster's benchmark: each workload against grpc.health.v1.Health/Check on
-the same server in the same run (baseline, workload, baseline), measured with
-ghz, a load generator outside the server's process.
+the same server in the same run (baseline, workload, baseline), measured by a
+load generator outside the server's process: h2load (nghttp2, C, does not
+decode responses) for the reads, ghz (Go) for the writes, which need a
+unique id per request (ghz templates). Each ratio uses a baseline measured
+with the same tool: ghz costs the machine about as much CPU as the server
+does (decoding a page of 100 users costs it more than roster spends making
+it), so mixing tools would mislead.
 
     scripts/bench                 # the full run (release build), ~3 minutes
     scripts/bench --smoke         # a few seconds, as CI runs it
@@ -45,6 +50,54 @@ def ensure_ghz():
     subprocess.run(["go", "install", f"github.com/bojand/ghz/cmd/ghz@{GHZ_VERSION}"],
                    check=True, env=env)
     stamp.touch()
+
+
+def ensure_h2load():
+    if shutil.which("h2load"):
+        return
+    log("installing h2load (Debian's nghttp2-client)")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
+    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "nghttp2-client"], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def pb_string(field, text):
+    """A protobuf string field, encoded (short strings only)."""
+    data = text.encode()
+    assert len(data) < 128
+    return bytes([field << 3 | 2, len(data)]) + data
+
+
+def pb_varint(field, value):
+    """A protobuf varint field, encoded (small values only)."""
+    assert value < 128
+    return bytes([field << 3, value])
+
+
+def h2load(addr, path, message, duration, headers=(), work=None):
+    """Requests of one fixed gRPC message over 4 connections × 16 streams;
+    req/s and latency percentiles from h2load's per-request log."""
+    body = work / "body.bin"
+    body.write_bytes(b"\0" + len(message).to_bytes(4, "big") + message)
+    log_file = work / "h2load.log"
+    log_file.unlink(missing_ok=True)  # h2load appends to it
+    seconds = duration.rstrip("s")
+    args = ["h2load", "-c", "4", "-m", "16", "-t", "1", "-D", seconds, "--warm-up-time", "1",
+            "-d", str(body), "--log-file", str(log_file),
+            "-H", "content-type: application/grpc", "-H", "te: trailers"]
+    for h in headers:
+        args += ["-H", h]
+    out = subprocess.run(args + [f"http://{addr}{path}"], check=True, capture_output=True,
+                         text=True).stdout
+    m = re.search(r"finished in [^,]+, ([0-9.]+) req/s", out)
+    done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed", out)
+    if not m or not done or int(done.group(3)):
+        sys.exit(f"h2load failed:\n{out}")
+    lat = sorted(int(line.split()[2]) for line in log_file.read_text().splitlines() if line.strip())
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000 if lat else float("nan")
+    return {"rps": float(m.group(1)), "p50": pct(0.50), "p99": pct(0.99), "count": len(lat),
+            "errors": 0, "codes": {}}
 
 
 def roster_binary(release):
@@ -123,10 +176,10 @@ class Server:
         self.log.close()
 
 
-def ghz(addr, call, duration, data=None, metadata=None, connections=4, concurrency=64):
+def ghz(addr, call, duration, data=None, metadata=None, connections=4, concurrency=64, count=None):
     args = [str(GHZ), "--insecure", "--call", call, "--connections", str(connections),
-            "--concurrency", str(concurrency), "--duration", duration, "--format", "json",
-            "--timeout", "10s"]
+            "--concurrency", str(concurrency), "--format", "json", "--timeout", "10s"]
+    args += ["--total", str(count)] if count else ["--duration", duration]
     if data is not None:
         args += ["--data", json.dumps(data)]
     if metadata is not None:
@@ -155,6 +208,7 @@ def main():
     users = 1_000 if args.smoke else 100_000
 
     ensure_ghz()
+    ensure_h2load()
     binary = roster_binary(release=not args.smoke)
     admin_key = "bench-" + secrets.token_hex(24)
     auth = {"authorization": f"Bearer {admin_key}"}
@@ -170,10 +224,25 @@ def main():
         server = Server(binary, work / "data")
         try:
             run = time.strftime("%H%M%S")
-            workloads = [
-                ("GetInfo", "roster.v1.UserService/GetInfo", {}, auth),
+            bearer = f"authorization: Bearer {admin_key}"
+            health = "/grpc.health.v1.Health/Check"
+            # Reads, with h2load: one fixed request each. A gRPC error would
+            # still be HTTP 200, so each request is first sent once with ghz,
+            # which checks its status.
+            reads = [
+                ("GetInfo", "roster.v1.UserService/GetInfo", b"", {}),
                 (f"ListUsers (100 of {users:,})", "roster.v1.UserService/ListUsers",
-                 {"lookup_org_id": "bench", "page_size": 100}, auth),
+                 pb_string(1, "bench") + pb_varint(2, 100), {"lookup_org_id": "bench", "page_size": 100}),
+            ]
+            for name, call, message, data in reads:
+                ghz(server.addr, call, "", data, auth, connections=1, concurrency=1, count=1)
+                base1 = h2load(server.addr, health, b"", duration, work=work)
+                result = h2load(server.addr, "/" + call, message, duration, [bearer], work=work)
+                base2 = h2load(server.addr, health, b"", duration, work=work)
+                base = statistics.mean([base1["rps"], base2["rps"]])
+                rows.append((name, result, base, "h2load"))
+                log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f} (h2load)")
+            workloads = [
                 ("CreateUser (durable)", "roster.v1.UserService/CreateUser",
                  {"user": {"id": f"new{run}-{{{{.RequestNumber}}}}", "name": "New", "org_id": "bench"}}, auth),
                 ("UpdateConfig (durable)", "roster.v1.UserService/UpdateConfig",
@@ -190,18 +259,18 @@ def main():
                 base = statistics.mean([base1["rps"], base2["rps"]])
                 if result["errors"]:
                     sys.exit(f"{name}: {result['errors']} errors: {result['codes']}")
-                rows.append((name, result, base))
-                log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f}")
+                rows.append((name, result, base, "ghz"))
+                log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f} (ghz)")
             rss = server.rss_mib()
         finally:
             server.stop()
 
-        print(f"| workload (4 connections × 16 streams, {duration} each) | req/s | p50 ms | p99 ms "
-              f"| Health/Check req/s | ratio |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: |")
-        for name, r, base in rows:
-            print(f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {base:,.0f} "
-                  f"| {r['rps'] / base:.2f} |")
+        print(f"| workload (4 connections × 16 streams, {duration} each) | tool | req/s | p50 ms "
+              f"| p99 ms | Health/Check req/s (same tool) | ratio |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, r, base, tool in rows:
+            print(f"| {name} | {tool} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
+                  f"| {base:,.0f} | {r['rps'] / base:.2f} |")
         print(f"\nServer RSS after the runs ({users:,} users stored): {rss:.0f} MiB")
 
         if args.million:

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    roster::telemetry::init(args.log_format);
+    let _log = roster::telemetry::init(args.log_format);
     let args = match args.with_bootstrap_key_from_env() {
         Ok(args) => args,
         Err(e) => {
@@ -102,7 +102,7 @@ impl From<io::Error> for Failure {
 }
 
 fn offline(result: Result<String, Failure>) -> ExitCode {
-    roster::telemetry::init(LogFormat::Text);
+    let _log = roster::telemetry::init(LogFormat::Text);
     match result {
         Ok(summary) => {
             eprintln!("roster: {summary}");

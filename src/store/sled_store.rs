@@ -145,7 +145,14 @@ fn writer(tree: sled::Tree, durable: Arc<Durable>, mut rx: mpsc::Receiver<Job>) 
                 next = rx.try_recv().ok();
             }
         }
+        let started = Instant::now();
         let synced = if applied { durable.sync() } else { Ok(()) };
+        // For operators tuning the disk: RUST_LOG=roster::store=trace.
+        tracing::trace!(
+            group = pending.len(),
+            sync_us = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
         if let Err(e) = &synced {
             tracing::error!(error = %e, "store sync failed");
         }
