@@ -373,3 +373,46 @@ async fn impersonation() {
         Code::Unauthenticated,
     );
 }
+
+/// Authentication is cached between writes, never across one: a caller's
+/// new roles show on its very next call, and a deleted user's key fails its
+/// very next call, even right after calls that were answered from the cache.
+#[tokio::test]
+async fn cached_authentication_follows_every_write() {
+    let s = TestServer::start().await;
+    let key = s.user("gina", "default", "", &["app:a"]).await;
+    let mut gina = s.client(&key);
+    for _ in 0..3 {
+        let info = gina
+            .get_info(pb::GetUserInfoRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(info.roles, ["app:a"]);
+    }
+    s.admin()
+        .update_user(pb::UpdateUserRequest {
+            user: Some(pb::User {
+                id: "gina".into(),
+                roles: vec!["tenant-admin".into(), "app:b".into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    let info = gina
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(info.roles, ["tenant-admin", "app:b"]);
+    assert!(info.permissions.contains(&"users:write".to_string()));
+    s.admin()
+        .delete_user(pb::DeleteUserRequest { id: "gina".into() })
+        .await
+        .unwrap();
+    assert_code(
+        gina.get_info(pb::GetUserInfoRequest {}).await,
+        Code::Unauthenticated,
+    );
+}

@@ -10,7 +10,7 @@ pub mod roles;
 pub use keys::Secret;
 pub use roles::Role;
 
-use crate::domain::{Error, Result, User};
+use crate::domain::{Error, KeyDigest, Result, User};
 use crate::store::Reader;
 
 /// The user a call acts as, and who authenticated it.
@@ -61,15 +61,11 @@ pub fn bearer(value: &str) -> Option<&str> {
         .then_some(key)
 }
 
-/// Authenticates a key: the user it belongs to. Every failure is the same
+/// Authenticates the key with this digest (of a plausible key, see
+/// `keys::plausible`): the user it belongs to. Every failure is the same
 /// `Error::Unauthenticated`.
-pub fn authenticate(store: &impl Reader, key: Option<&str>) -> Result<Caller> {
-    let key = key
-        .filter(|k| keys::plausible(k))
-        .ok_or(Error::Unauthenticated)?;
-    let record = store
-        .key(&keys::digest(key))?
-        .ok_or(Error::Unauthenticated)?;
+pub fn authenticate_digest(store: &impl Reader, digest: &KeyDigest) -> Result<Caller> {
+    let record = store.key(digest)?.ok_or(Error::Unauthenticated)?;
     let user = store.user(&record.user_id)?.ok_or(Error::Unauthenticated)?;
     Ok(Caller::new(user))
 }

@@ -6,11 +6,11 @@
 //! Checks that depend on stored state run inside the store's write, so that
 //! nothing can change between a check and the change it guards.
 
-use std::time::Instant;
+use std::{collections::HashMap, sync::Mutex, time::Instant};
 
 use super::{
-    now_millis, validate, AccessKey, Error, JsonMap, Organization, Page, PageRequest, Result,
-    Tenant, User,
+    now_millis, validate, AccessKey, Error, JsonMap, KeyDigest, Organization, Page, PageRequest,
+    Result, Tenant, User,
 };
 use crate::auth::{self, keys, Authenticated, Caller, Role, Secret};
 use crate::store::{Store, Txn, UserScope};
@@ -21,12 +21,24 @@ pub const IMPERSONATE_FIELD: &str = "x-roster-impersonate-user";
 /// roster's operations over a store.
 pub struct Directory<S> {
     store: S,
+    /// Recently authenticated keys: digest → (store generation, caller).
+    /// An entry is used only while the store's generation is unchanged, so
+    /// any write (a revoked key, a changed user) invalidates it before it is
+    /// acknowledged. Authentication is on every call; this spares it two
+    /// store reads and two decodes while nothing changes.
+    callers: Mutex<HashMap<KeyDigest, (u64, Caller)>>,
 }
+
+/// Most keys the authentication cache holds (it is emptied when full).
+const CALLER_CACHE: usize = 10_000;
 
 impl<S: Store> Directory<S> {
     /// A directory over `store`.
     pub fn new(store: S) -> Self {
-        Directory { store }
+        Directory {
+            store,
+            callers: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The underlying store.
@@ -44,7 +56,31 @@ impl<S: Store> Directory<S> {
         key: Option<&str>,
         impersonate: Option<String>,
     ) -> Result<Authenticated> {
-        let caller = auth::authenticate(&self.store, key)?;
+        let key = key
+            .filter(|k| keys::plausible(k))
+            .ok_or(Error::Unauthenticated)?;
+        let digest = keys::digest(key);
+        // Read before the store, so an entry is never newer than its tag.
+        let generation = self.store.generation();
+        let cached = {
+            let callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+            callers
+                .get(&digest)
+                .filter(|(g, _)| *g == generation)
+                .map(|(_, caller)| caller.clone())
+        };
+        let caller = match cached {
+            Some(caller) => caller,
+            None => {
+                let caller = auth::authenticate_digest(&self.store, &digest)?;
+                let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
+                if callers.len() >= CALLER_CACHE {
+                    callers.clear();
+                }
+                callers.insert(digest, (generation, caller.clone()));
+                caller
+            }
+        };
         Ok(Authenticated {
             caller,
             impersonate,

@@ -125,6 +125,11 @@ pub trait Store: Reader + Send + Sync + 'static {
     /// Flushes and syncs everything to disk (used at shutdown).
     fn sync(&self) -> Result<()>;
 
+    /// A number that grows with every applied change, before the change is
+    /// acknowledged: what a reader cached at generation `g` is current as
+    /// long as `generation()` still answers `g`.
+    fn generation(&self) -> u64;
+
     /// Calls `f` with every record, organizations first, then tenants,
     /// users, access keys, configurations and the bootstrap mark. Meant for a
     /// store no server is writing to (`roster export`).

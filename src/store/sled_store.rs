@@ -24,7 +24,16 @@
 //! ```
 
 use std::{
-    fs::File, ops::Bound, panic::AssertUnwindSafe, path::Path, sync::Arc, thread, time::Instant,
+    fs::File,
+    ops::Bound,
+    panic::AssertUnwindSafe,
+    path::Path,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    thread,
+    time::Instant,
 };
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -54,6 +63,8 @@ type Job = Box<dyn FnOnce(&mut SledTxn<'_>) -> Commit + Send>;
 pub struct SledStore {
     tree: sled::Tree,
     durable: Arc<Durable>,
+    /// Counts applied changes (see `Store::generation`).
+    generation: Arc<AtomicU64>,
     /// None only while dropping.
     jobs: Option<mpsc::Sender<Job>>,
     writer: Option<thread::JoinHandle<()>>,
@@ -108,12 +119,15 @@ impl SledStore {
         let (jobs, rx) = mpsc::channel(QUEUE);
         let writer_tree = tree.clone();
         let writer_durable = durable.clone();
+        let generation = Arc::new(AtomicU64::new(0));
+        let writer_generation = generation.clone();
         let writer = thread::Builder::new()
             .name("roster-writer".into())
-            .spawn(move || writer(writer_tree, writer_durable, rx))?;
+            .spawn(move || writer(writer_tree, writer_durable, writer_generation, rx))?;
         Ok(SledStore {
             tree,
             durable,
+            generation,
             jobs: Some(jobs),
             writer: Some(writer),
         })
@@ -122,7 +136,12 @@ impl SledStore {
 
 /// The writer thread: runs changes in arrival order and answers each group
 /// after one durable sync.
-fn writer(tree: sled::Tree, durable: Arc<Durable>, mut rx: mpsc::Receiver<Job>) {
+fn writer(
+    tree: sled::Tree,
+    durable: Arc<Durable>,
+    generation: Arc<AtomicU64>,
+    mut rx: mpsc::Receiver<Job>,
+) {
     let mut pending: Vec<Commit> = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = rx.blocking_recv() {
         let mut applied = false;
@@ -134,6 +153,9 @@ fn writer(tree: sled::Tree, durable: Arc<Durable>, mut rx: mpsc::Receiver<Job>) 
                 Ok(commit) if txn.aborted || txn.empty => pending.push(commit),
                 Ok(commit) => match tree.apply_batch(txn.batch) {
                     Ok(()) => {
+                        // Before the change is acknowledged (after the sync),
+                        // so a call that starts after the answer sees it.
+                        generation.fetch_add(1, Ordering::Release);
                         applied = true;
                         pending.push(commit);
                     }
@@ -206,6 +228,10 @@ impl Store for SledStore {
 
     fn sync(&self) -> Result<()> {
         self.durable.sync()
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn for_each_record(&self, f: &mut dyn FnMut(Record) -> Result<()>) -> Result<()> {
