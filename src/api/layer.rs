@@ -121,7 +121,7 @@ fn rewrite_out_of_range(mut response: Response<tonic::body::Body>) -> Response<t
 fn expired(method: &str, arrived: Instant) -> Response<tonic::body::Body> {
     tracing::info!(
         method,
-        code = ?tonic::Code::DeadlineExceeded,
+        code = "DeadlineExceeded",
         duration_us = arrived.elapsed().as_micros() as u64,
         caller = "",
         "rpc"

@@ -173,13 +173,38 @@ impl<S: Store> Call<'_, S> {
         };
         tracing::info!(
             method = self.method,
-            code = ?code,
+            code = code_name(code),
             duration_us = self.started.elapsed().as_micros() as u64,
             caller,
             impersonated,
             "rpc"
         );
         result
+    }
+}
+
+/// A status code's name as the log shows it (a static string: the event is
+/// written on every call).
+fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code::*;
+    match code {
+        Ok => "Ok",
+        Cancelled => "Cancelled",
+        Unknown => "Unknown",
+        InvalidArgument => "InvalidArgument",
+        DeadlineExceeded => "DeadlineExceeded",
+        NotFound => "NotFound",
+        AlreadyExists => "AlreadyExists",
+        PermissionDenied => "PermissionDenied",
+        ResourceExhausted => "ResourceExhausted",
+        FailedPrecondition => "FailedPrecondition",
+        Aborted => "Aborted",
+        OutOfRange => "OutOfRange",
+        Unimplemented => "Unimplemented",
+        Internal => "Internal",
+        Unavailable => "Unavailable",
+        DataLoss => "DataLoss",
+        Unauthenticated => "Unauthenticated",
     }
 }
 

@@ -1,7 +1,5 @@
 //! Built-in roles, their rank and their permissions (SPEC §4).
 
-use std::collections::BTreeSet;
-
 /// A built-in role, ordered by rank: a higher one may manage the lower ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
@@ -67,14 +65,42 @@ impl Role {
     }
 }
 
+/// Every permission roster knows, sorted.
+const ALL: [&str; 9] = [
+    "orgs:read",
+    "orgs:write",
+    "self:access-keys",
+    "self:config",
+    "self:read",
+    "tenants:read",
+    "tenants:write",
+    "users:read",
+    "users:write",
+];
+
+/// A set of permissions: bit `i` is `ALL[i]`.
+fn mask(permissions: &[&str]) -> u16 {
+    permissions
+        .iter()
+        .filter_map(|p| ALL.iter().position(|a| a == p))
+        .fold(0, |m, i| m | 1 << i)
+}
+
 /// The union of the permissions of `roles` and the self permissions, sorted
-/// and without duplicates.
+/// and without duplicates. (A bit set over a fixed sorted list: this runs on
+/// every GetInfo.)
 pub fn permissions(roles: &[String]) -> Vec<String> {
-    let mut set: BTreeSet<&str> = SELF_PERMISSIONS.into_iter().collect();
-    for role in roles.iter().filter_map(|r| Role::parse(r)) {
-        set.extend(role.permissions());
-    }
-    set.into_iter().map(str::to_owned).collect()
+    let granted = roles
+        .iter()
+        .filter_map(|r| Role::parse(r))
+        .fold(mask(&SELF_PERMISSIONS), |m, role| {
+            m | mask(role.permissions())
+        });
+    ALL.iter()
+        .enumerate()
+        .filter(|(i, _)| granted & (1 << i) != 0)
+        .map(|(_, p)| (*p).to_owned())
+        .collect()
 }
 
 #[cfg(test)]
@@ -99,5 +125,21 @@ mod tests {
             ]
         );
         assert!(Role::SuperAdmin > Role::OrgAdmin && Role::OrgAdmin > Role::TenantAdmin);
+        // Every permission a role grants is in the sorted list.
+        let mut all = ALL.to_vec();
+        all.sort();
+        assert_eq!(all, ALL);
+        for role in [
+            Role::SuperAdmin,
+            Role::OrgAdmin,
+            Role::TenantAdmin,
+            Role::User,
+        ] {
+            assert_eq!(
+                mask(role.permissions()).count_ones() as usize,
+                role.permissions().len()
+            );
+        }
+        assert_eq!(permissions(&["super-admin".to_string()]), ALL);
     }
 }
