@@ -850,6 +850,11 @@ impl Model {
             Op::UpdateUser(u) => {
                 Self::validate_user(u)?;
                 Self::check_destination(&c, u)?;
+                // SPEC §4: a destination tenant outside the caller's scope
+                // is refused before the target's existence is told.
+                if let Some(t) = self.tenants.get(u.tenant) {
+                    ensure!(Self::in_org_scope(&c, &t.org), PermissionDenied);
+                }
                 let Some(old) = self.users.get(u.id) else {
                     return Err(Code::NotFound);
                 };
