@@ -69,7 +69,8 @@ struct Call<'a, S> {
     key: Option<auth::Secret>,
     /// The `x-roster-impersonate-user` value; Err if it is not text.
     impersonate: Result<Option<String>, ()>,
-    _permit: Option<OwnedSemaphorePermit>,
+    /// This call's in-flight slot; None when the server is at its limit.
+    permit: Option<OwnedSemaphorePermit>,
     /// The key owner's id and the impersonated user's (as asked), once
     /// authenticated.
     who: OnceLock<(String, Option<String>)>,
@@ -102,7 +103,7 @@ impl<S: Store> Api<S> {
             state: &self.state,
             key,
             impersonate,
-            _permit: self.state.in_flight.clone().try_acquire_owned().ok(),
+            permit: self.state.in_flight.clone().try_acquire_owned().ok(),
             who: OnceLock::new(),
         };
         (call, message)
@@ -146,7 +147,7 @@ impl<S: Store> Call<'_, S> {
     /// Runs the body of the call unless it is refused first (no permit,
     /// deadline already passed), and stops it at the deadline.
     async fn run<T>(&self, body: impl Future<Output = Result<T>>) -> Result<T> {
-        if self._permit.is_none() {
+        if self.permit.is_none() {
             return Err(Error::ResourceExhausted {
                 reason: "SERVER_BUSY",
                 message: "the server is at its limit of calls in flight".into(),
