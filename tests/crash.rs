@@ -26,6 +26,8 @@ const TENANTS: [(&str, &str); 2] = [("t1", "o1"), ("t2", "o2")];
 
 /// A user as the model knows it: (organization, tenant, name).
 type UserState = (String, String, String);
+/// A tenant as the model knows it: (organization, name).
+type TenantState = (String, String);
 
 /// What the directory must hold: built from acknowledged operations only.
 /// An operation whose answer never came (the kill) leaves its object
@@ -35,7 +37,7 @@ struct Model {
     /// user id → (org, tenant, name)
     users: BTreeMap<String, UserState>,
     /// tenant id → org
-    tenants: BTreeMap<String, String>,
+    tenants: BTreeMap<String, TenantState>,
     /// key secret → (user, name)
     keys: BTreeMap<String, (String, String)>,
     /// keys deleted (acknowledged): must fail.
@@ -221,9 +223,35 @@ async fn worker(
                     }
                 }
             }
-            // Create a tenant of mine, or delete one (they never hold users).
+            // Create a tenant of mine, rename one, or delete one (they never
+            // hold users).
             5 => {
-                if !my_tenants.is_empty() && rng.below(2) == 0 {
+                let choice = rng.below(3);
+                if !my_tenants.is_empty() && choice == 1 {
+                    let id = my_tenants[rng.below(my_tenants.len())].clone();
+                    let name = format!("r{i}");
+                    let r = admin
+                        .update_tenant(pb::UpdateTenantRequest {
+                            tenant: Some(pb::Tenant {
+                                id: id.clone(),
+                                name: name.clone(),
+                                ..Default::default()
+                            }),
+                        })
+                        .await;
+                    match r {
+                        Ok(_) => {
+                            m.tenants.get_mut(&id).unwrap().1 = name;
+                            true
+                        }
+                        Err(e) => {
+                            m.last_failure = format!("{e:?}");
+                            m.tenants.remove(&id);
+                            m.uncertain_tenants.insert(id);
+                            false
+                        }
+                    }
+                } else if !my_tenants.is_empty() && choice == 0 {
                     let id = my_tenants.swap_remove(rng.below(my_tenants.len()));
                     let r = admin
                         .delete_tenant(pb::DeleteTenantRequest { id: id.clone() })
@@ -248,7 +276,7 @@ async fn worker(
                         .await;
                     match r {
                         Ok(_) => {
-                            m.tenants.insert(id.clone(), org.into());
+                            m.tenants.insert(id.clone(), (org.into(), "t".into()));
                             my_tenants.push(id);
                             true
                         }
@@ -305,10 +333,7 @@ async fn worker(
 async fn snapshot(
     channel: Channel,
     key: &str,
-) -> (
-    BTreeMap<String, (String, String, String)>,
-    BTreeMap<String, String>,
-) {
+) -> (BTreeMap<String, UserState>, BTreeMap<String, TenantState>) {
     let mut admin = client_on(channel, Some(key), None);
     let mut users = BTreeMap::new();
     let mut tenants = BTreeMap::new();
@@ -342,7 +367,7 @@ async fn snapshot(
             .into_inner();
         assert!(page.next_page_token.is_empty());
         for t in page.tenants {
-            tenants.insert(t.id, t.org_id);
+            tenants.insert(t.id, (t.org_id, t.name));
         }
     }
     (users, tenants)
@@ -393,7 +418,7 @@ async fn crash_cycles_keep_every_acknowledged_effect() {
                     })
                     .await
                     .unwrap();
-                model.tenants.insert(t.into(), org.into());
+                model.tenants.insert(t.into(), (org.into(), t.into()));
             }
         }
 
@@ -411,8 +436,8 @@ async fn crash_cycles_keep_every_acknowledged_effect() {
             }
         }
         for id in std::mem::take(&mut model.uncertain_tenants) {
-            if let Some(org) = tenants.get(&id) {
-                model.tenants.insert(id, org.clone());
+            if let Some(state) = tenants.get(&id) {
+                model.tenants.insert(id, state.clone());
             }
         }
         assert_eq!(users, model.users, "{context}: users");
