@@ -338,24 +338,8 @@ async fn snapshot(
     let mut users = BTreeMap::new();
     let mut tenants = BTreeMap::new();
     for org in ORGS {
-        let mut token = String::new();
-        loop {
-            let page = admin
-                .list_users(pb::ListUsersRequest {
-                    lookup_org_id: org.into(),
-                    page_token: token,
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .into_inner();
-            for u in page.users {
-                users.insert(u.id, (u.org_id, u.tenant_id, u.name));
-            }
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
+        for u in common::all_users(&mut admin, org).await {
+            users.insert(u.id, (u.org_id, u.tenant_id, u.name));
         }
         let page = admin
             .list_tenants(pb::ListTenantsRequest {

@@ -26,29 +26,6 @@ fn user(id: &str, org: &str) -> pb::CreateUserRequest {
     }
 }
 
-/// Every user listed in `org`, paging through.
-async fn all_users(channel: tonic::transport::Channel, key: &str, org: &str) -> Vec<pb::User> {
-    let mut client = client_on(channel, Some(key), None);
-    let mut users = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_users(pb::ListUsersRequest {
-                lookup_org_id: org.into(),
-                page_token: token,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        users.extend(page.users);
-        if page.next_page_token.is_empty() {
-            return users;
-        }
-        token = page.next_page_token;
-    }
-}
-
 /// 64 concurrent writers create users and set configuration until the
 /// server is killed with SIGKILL mid-load; after a restart every
 /// acknowledged user and configuration value is there, complete, and
@@ -66,15 +43,16 @@ async fn acknowledged_writes_survive_kill_9() {
         common::wait_serving(channel.clone()).await;
 
         // Everything acknowledged in earlier cycles is still there.
-        let present: BTreeSet<String> = all_users(channel.clone(), &key, "default")
-            .await
-            .into_iter()
-            .filter(|u| u.id != "admin")
-            .map(|u| {
-                assert_eq!(u.name, format!("User {}", u.id), "record intact");
-                u.id
-            })
-            .collect();
+        let present: BTreeSet<String> =
+            common::all_users(&mut client_on(channel.clone(), Some(&key), None), "default")
+                .await
+                .into_iter()
+                .filter(|u| u.id != "admin")
+                .map(|u| {
+                    assert_eq!(u.name, format!("User {}", u.id), "record intact");
+                    u.id
+                })
+                .collect();
         let missing: Vec<_> = acked
             .iter()
             .filter(|id| id.starts_with('u') && !present.contains(*id))

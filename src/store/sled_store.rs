@@ -531,6 +531,14 @@ fn load_all<T: DeserializeOwned>(
         .collect()
 }
 
+/// The index prefix of a scope's users.
+fn user_index(scope: UserScope<'_>) -> [&str; 2] {
+    match scope {
+        UserScope::Org(org) => ["ou", org],
+        UserScope::Tenant(tenant) => ["tu", tenant],
+    }
+}
+
 /// Reads shared by the store and its transactions.
 fn read_tree(tree: &sled::Tree) -> TreeReader<'_> {
     TreeReader(tree)
@@ -577,11 +585,7 @@ impl Reader for TreeReader<'_> {
     }
 
     fn list_users(&self, scope: UserScope<'_>, after: &str, limit: usize) -> Result<Vec<User>> {
-        let prefix = match scope {
-            UserScope::Org(org) => ["ou", org],
-            UserScope::Tenant(tenant) => ["tu", tenant],
-        };
-        let ids = scan_ids(self.0, &prefix, after, limit)?;
+        let ids = scan_ids(self.0, &user_index(scope), after, limit)?;
         load_all(self.0, "u", ids)
     }
 
@@ -608,11 +612,7 @@ impl Reader for TreeReader<'_> {
     }
 
     fn has_users(&self, scope: UserScope<'_>) -> Result<bool> {
-        let prefix = match scope {
-            UserScope::Org(org) => ["ou", org],
-            UserScope::Tenant(tenant) => ["tu", tenant],
-        };
-        Ok(!scan_ids(self.0, &prefix, "", 1)?.is_empty())
+        Ok(!scan_ids(self.0, &user_index(scope), "", 1)?.is_empty())
     }
 
     fn count_super_admins(&self, limit: usize) -> Result<usize> {

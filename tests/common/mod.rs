@@ -226,6 +226,28 @@ pub fn client_on(channel: Channel, key: Option<&str>, impersonate: Option<&str>)
     )
 }
 
+/// Every user of `org`, following the page tokens to the end.
+pub async fn all_users(client: &mut Client, org: &str) -> Vec<pb::User> {
+    let mut users = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = client
+            .list_users(pb::ListUsersRequest {
+                lookup_org_id: org.into(),
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        users.extend(page.users);
+        if page.next_page_token.is_empty() {
+            return users;
+        }
+        token = page.next_page_token;
+    }
+}
+
 /// Waits until the server's health says SERVING (polling the condition, at
 /// most 30 s).
 pub async fn wait_serving(channel: Channel) {
