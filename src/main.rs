@@ -169,3 +169,9 @@ fn import(data_dir: &Path, input: &Path) -> Result<String, Failure> {
     }
     Ok(format!("imported {counts}; the store is consistent"))
 }
+
+/// mimalloc instead of the system allocator: a call allocates a few dozen
+/// times (tonic, h2, the messages), and glibc's malloc was a sixth of a
+/// GetInfo call's instructions (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

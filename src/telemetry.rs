@@ -1,30 +1,472 @@
 //! Logging: tracing to stderr, text or JSON, levels from `RUST_LOG`.
 //!
 //! Events are formatted on the thread that logs them and written by a
-//! background thread (tracing-appender), so a request never waits for a
-//! write to stderr. The writer is lossless: if it falls behind, loggers
+//! background thread, so a request never waits for a write to stderr. The
+//! writer is lossless: past [`BUFFER_LIMIT`] bytes not yet written, loggers
 //! wait rather than drop events.
+//!
+//! Two pieces are ours rather than tracing-subscriber's and
+//! tracing-appender's, because every RPC logs one event (BENCHMARKS.md):
+//! [`JsonLine`] (their JSON formatter builds a serde map per event and
+//! formats the timestamp through `Display`) and [`LogWriter`] (their
+//! non-blocking writer allocates a message and wakes its thread per event;
+//! this one appends to a shared buffer and wakes the thread once per batch).
+//! The JSON lines are the same: `timestamp` (RFC 3339, UTC, microseconds),
+//! `level`, the event's fields in order (`message` first), `target`.
 
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
+use std::io;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
 /// Installs the global subscriber. Keep the guard until the process ends:
-/// dropping it flushes what is still buffered. Calling it twice is harmless
-/// (the second subscriber is not installed).
-pub fn init(format: LogFormat) -> WorkerGuard {
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("roster-log")
-        .finish(std::io::stderr());
+/// dropping it writes out what is still buffered. Calling it twice is
+/// harmless (the second subscriber is not installed).
+pub fn init(format: LogFormat) -> LogGuard {
+    let (writer, guard) = LogWriter::spawn(io::stderr());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Json => builder.event_format(JsonLine).try_init(),
     };
     guard
+}
+
+/// Most bytes logged and not yet written before loggers wait.
+pub const BUFFER_LIMIT: usize = 1 << 20;
+
+/// How long the writer thread lets lines gather once the first arrives.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Hands log lines to the writer thread of [`LogWriter::spawn`].
+#[derive(Clone)]
+pub struct LogWriter(Arc<Shared>);
+
+/// Writes out what is buffered and stops the writer thread when dropped.
+pub struct LogGuard {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    state: Mutex<Buffer>,
+    /// Signals the writer thread that lines arrived (or that it must stop).
+    arrived: Condvar,
+    /// Signals waiting loggers that the buffer was taken.
+    taken: Condvar,
+}
+
+struct Buffer {
+    lines: Vec<u8>,
+    /// The writer thread waits for lines; only then does a logger wake it.
+    idle: bool,
+    closed: bool,
+}
+
+impl LogWriter {
+    /// A writer whose lines a new thread writes to `out`, each batch
+    /// followed by a flush.
+    pub fn spawn(mut out: impl io::Write + Send + 'static) -> (LogWriter, LogGuard) {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(Buffer {
+                lines: Vec::new(),
+                idle: false,
+                closed: false,
+            }),
+            arrived: Condvar::new(),
+            taken: Condvar::new(),
+        });
+        let writer = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("roster-log".into())
+            .spawn(move || {
+                let mut batch = Vec::new();
+                loop {
+                    {
+                        let mut state = writer.lock();
+                        while state.lines.is_empty() && !state.closed {
+                            state.idle = true;
+                            state = writer
+                                .arrived
+                                .wait(state)
+                                .unwrap_or_else(|e| e.into_inner());
+                        }
+                        if state.lines.is_empty() {
+                            return;
+                        }
+                        if !state.closed {
+                            // Let a batch gather: one wake-up and one write
+                            // for all the lines of the next moment.
+                            drop(state);
+                            std::thread::sleep(GATHER);
+                            state = writer.lock();
+                        }
+                        std::mem::swap(&mut state.lines, &mut batch);
+                    }
+                    writer.taken.notify_all();
+                    // Nowhere to report a failed write to stderr; the lines
+                    // are dropped and logging goes on.
+                    let _ = out.write_all(&batch).and_then(|()| out.flush());
+                    batch.clear();
+                }
+            })
+            .expect("spawning the log writer thread");
+        let guard = LogGuard {
+            shared: shared.clone(),
+            thread: Some(thread),
+        };
+        (LogWriter(shared), guard)
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Buffer> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl io::Write for &LogWriter {
+    /// Takes the whole of `line` (tracing writes an event in one call, so
+    /// lines never interleave).
+    fn write(&mut self, line: &[u8]) -> io::Result<usize> {
+        let shared = &self.0;
+        let mut state = shared.lock();
+        while state.lines.len() >= BUFFER_LIMIT && !state.closed {
+            state = shared.taken.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.lines.extend_from_slice(line);
+        if std::mem::take(&mut state.idle) {
+            shared.arrived.notify_one();
+        }
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for LogWriter {
+    type Writer = &'a LogWriter;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self
+    }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.arrived.notify_one();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Formats an event as one JSON object on one line.
+pub struct JsonLine;
+
+impl<S, N> FormatEvent<S, N> for JsonLine
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut w: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        thread_local! {
+            static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+        }
+        // The line is put together in a plain String (`Writer` is a `dyn`
+        // writer: a call per piece) and handed over whole.
+        LINE.with(|line| match line.try_borrow_mut() {
+            Ok(mut line) => {
+                line.clear();
+                json_line(&mut line, event);
+                w.write_str(&line)
+            }
+            // Only if a field's `Debug` logs in turn.
+            Err(_) => {
+                let mut line = String::new();
+                json_line(&mut line, event);
+                w.write_str(&line)
+            }
+        })
+    }
+}
+
+/// Appends `event` as a JSON object and a newline.
+fn json_line(line: &mut String, event: &Event<'_>) {
+    let meta = event.metadata();
+    line.push_str("{\"timestamp\":\"");
+    push_timestamp(line, std::time::SystemTime::now());
+    line.push_str("\",\"level\":\"");
+    line.push_str(meta.level().as_str());
+    line.push('"');
+    event.record(&mut Fields(line));
+    line.push_str(",\"target\":");
+    push_string(line, meta.target());
+    line.push_str("}\n");
+}
+
+/// Appends each field as `,"name":value`.
+struct Fields<'a>(&'a mut String);
+
+impl Fields<'_> {
+    fn name(&mut self, field: &Field) -> &mut String {
+        self.0.push(',');
+        push_string(self.0, field.name());
+        self.0.push(':');
+        self.0
+    }
+}
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        push_string(self.name(field), value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        push_u64(self.name(field), value);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        let line = self.name(field);
+        if value < 0 {
+            line.push('-');
+        }
+        push_u64(line, value.unsigned_abs());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.name(field)
+            .push_str(if value { "true" } else { "false" });
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        // JSON has no NaN or infinity; those become strings.
+        let line = self.name(field);
+        let _ = match value.is_finite() {
+            true => write!(line, "{value}"),
+            false => write!(line, "\"{value}\""),
+        };
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let line = self.name(field);
+        line.push('"');
+        let _ = write!(Escaped(&mut *line), "{value:?}");
+        line.push('"');
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_u64(line: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits only.
+    line.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
+/// Appends `s` as a JSON string, quotes included.
+fn push_string(line: &mut String, s: &str) {
+    line.push('"');
+    let _ = Escaped(&mut *line).write_str(s);
+    line.push('"');
+}
+
+/// Escapes what is written through it for the inside of a JSON string.
+struct Escaped<'a>(&'a mut String);
+
+impl fmt::Write for Escaped<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut rest = s;
+        while let Some(i) = rest
+            .bytes()
+            .position(|b| b < 0x20 || b == b'"' || b == b'\\')
+        {
+            self.0.push_str(&rest[..i]);
+            match rest.as_bytes()[i] {
+                b'"' => self.0.push_str("\\\""),
+                b'\\' => self.0.push_str("\\\\"),
+                b'\n' => self.0.push_str("\\n"),
+                b'\r' => self.0.push_str("\\r"),
+                b'\t' => self.0.push_str("\\t"),
+                b => write!(self.0, "\\u{b:04x}")?,
+            }
+            rest = &rest[i + 1..];
+        }
+        self.0.push_str(rest);
+        Ok(())
+    }
+}
+
+/// `t` as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds), as
+/// tracing-subscriber writes it.
+fn push_timestamp(line: &mut String, t: std::time::SystemTime) {
+    let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    let s = secs % 86_400;
+    let mut out = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut n: u64| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year.clamp(0, 9999) as u64);
+    put(5, 2, month);
+    put(8, 2, day);
+    put(11, 2, s / 3600);
+    put(14, 2, s / 60 % 60);
+    put(17, 2, s % 60);
+    put(20, 6, u64::from(since.subsec_micros()));
+    // Only ASCII digits and punctuation were written.
+    line.push_str(std::str::from_utf8(&out).unwrap_or_default());
+}
+
+/// The proleptic Gregorian (year, month, day) of a day count since
+/// 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u64, u64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097) as u64;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe as i64 + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn timestamp(secs: u64, micros: u32) -> String {
+        let mut s = String::new();
+        let t = UNIX_EPOCH + Duration::new(secs, micros * 1000);
+        push_timestamp(&mut s, t);
+        s
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp(0, 0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(timestamp(951_782_400, 7), "2000-02-29T00:00:00.000007Z");
+        assert_eq!(
+            timestamp(1_795_849_498, 723_954),
+            "2026-11-28T07:04:58.723954Z"
+        );
+        assert_eq!(
+            timestamp(4_102_444_799, 999_999),
+            "2099-12-31T23:59:59.999999Z"
+        );
+        // Every day of 1999-2001 against a day-by-day count.
+        let mut days = 10_592; // 1999-01-01
+        for year in 1999..=2001 {
+            for month in 1..=12u64 {
+                let len = match month {
+                    2 if year % 4 == 0 => 29,
+                    2 => 28,
+                    4 | 6 | 9 | 11 => 30,
+                    _ => 31,
+                };
+                for day in 1..=len {
+                    assert_eq!(civil_from_days(days), (year, month, day));
+                    days += 1;
+                }
+            }
+        }
+    }
+
+    /// Every line arrives whole and in order, across a buffer that fills
+    /// up, and the guard writes out the rest.
+    #[test]
+    fn writer_is_lossless() {
+        #[derive(Clone, Default)]
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                std::thread::sleep(Duration::from_micros(50));
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let sink = Sink::default();
+        let (writer, guard) = LogWriter::spawn(sink.clone());
+        let line = |t: usize, i: usize| format!("{t} {i} {}\n", "x".repeat(i % 3000));
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let writer = writer.clone();
+                s.spawn(move || {
+                    for i in 0..2000 {
+                        (&writer).write_all(line(t, i).as_bytes()).unwrap();
+                    }
+                });
+            }
+        });
+        drop(guard);
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let mut next = [0; 4];
+        for l in out.lines() {
+            let mut parts = l.split(' ');
+            let t: usize = parts.next().unwrap().parse().unwrap();
+            let i: usize = parts.next().unwrap().parse().unwrap();
+            assert_eq!(format!("{l}\n"), line(t, i));
+            assert_eq!(i, next[t], "thread {t}'s lines in order");
+            next[t] += 1;
+        }
+        assert_eq!(next, [2000; 4]);
+    }
+
+    #[test]
+    fn numbers() {
+        for n in [0, 7, 10, 99, 12_345, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let mut s = String::new();
+        push_string(&mut s, "a\"b\\c\nd\te\u{1}é");
+        assert_eq!(s, r#""a\"b\\c\nd\te\u0001é""#);
+        let parsed: String = serde_json::from_str(&s).unwrap();
+        assert_eq!(parsed, "a\"b\\c\nd\te\u{1}é");
+    }
 }

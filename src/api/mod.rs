@@ -19,7 +19,7 @@ use std::{
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Request, Response, Status};
 
-use crate::auth::{self, Authenticated};
+use crate::auth::{self, Authenticated, Caller};
 use crate::domain::{Directory, Error, PageRequest, Result, IMPERSONATE_FIELD};
 use crate::pb::{self, user_service_server::UserService};
 use crate::store::Store;
@@ -71,9 +71,8 @@ struct Call<'a, S> {
     impersonate: Result<Option<String>, ()>,
     /// This call's in-flight slot; None when the server is at its limit.
     permit: Option<OwnedSemaphorePermit>,
-    /// The key owner's id and the impersonated user's (as asked), once
-    /// authenticated.
-    who: OnceLock<(String, Option<String>)>,
+    /// The key's owner, once authenticated.
+    who: OnceLock<Arc<Caller>>,
 }
 
 impl<S: Store> Api<S> {
@@ -133,10 +132,7 @@ impl<S: Store> Call<'_, S> {
         // Authentication comes first: a bad key is UNAUTHENTICATED even with
         // a malformed impersonation header.
         let who = directory.authenticate(key, None)?;
-        let _ = self.who.set((
-            who.caller.user.id.clone(),
-            self.impersonate.clone().ok().flatten(),
-        ));
+        let _ = self.who.set(who.caller.clone());
         let impersonate = self
             .impersonate
             .clone()
@@ -168,8 +164,12 @@ impl<S: Store> Call<'_, S> {
             Ok(_) => tonic::Code::Ok,
             Err(status) => status.code(),
         };
+        // The impersonation header is logged (as sent) once the key is good.
         let (caller, impersonated) = match self.who.get() {
-            Some((c, i)) => (c.as_str(), i.as_deref()),
+            Some(c) => (
+                c.id(),
+                self.impersonate.as_ref().ok().and_then(|i| i.as_deref()),
+            ),
             None => ("", None),
         };
         tracing::info!(
@@ -280,12 +280,13 @@ impl<S: Store> UserService for Api<S> {
         let result = call
             .run(async {
                 let (dir, who) = call.caller()?;
-                let (user, permissions) = dir.info(&who)?;
+                let (caller, permissions) = dir.info(&who)?;
+                let user = &caller.user;
                 Ok(pb::GetUserInfoResponse {
-                    id: user.id,
-                    name: user.name,
-                    email: user.email,
-                    roles: user.roles,
+                    id: user.id.clone(),
+                    name: user.name.clone(),
+                    email: user.email.clone(),
+                    roles: user.roles.clone(),
                     permissions,
                 })
             })

@@ -10,6 +10,8 @@ pub mod roles;
 pub use keys::Secret;
 pub use roles::Role;
 
+use std::sync::Arc;
+
 use crate::domain::{Error, KeyDigest, Result, User};
 use crate::store::Reader;
 
@@ -47,8 +49,8 @@ impl Caller {
 /// `Directory::acting`, after checking the request's shape.
 #[derive(Clone, Debug)]
 pub struct Authenticated {
-    /// The key's owner.
-    pub caller: Caller,
+    /// The key's owner (shared with the authentication cache).
+    pub caller: Arc<Caller>,
     /// The user to act as, if the request asks.
     pub impersonate: Option<String>,
 }

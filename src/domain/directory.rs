@@ -6,7 +6,11 @@
 //! Checks that depend on stored state run inside the store's write, so that
 //! nothing can change between a check and the change it guards.
 
-use std::{collections::HashMap, sync::Mutex, time::Instant};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
 
 use super::{
     now_millis, validate, AccessKey, Error, JsonMap, KeyDigest, Organization, Page, PageRequest,
@@ -26,7 +30,7 @@ pub struct Directory<S> {
     /// any write (a revoked key, a changed user) invalidates it before it is
     /// acknowledged. Authentication is on every call; this spares it two
     /// store reads and two decodes while nothing changes.
-    callers: Mutex<HashMap<KeyDigest, (u64, Caller)>>,
+    callers: Mutex<HashMap<KeyDigest, (u64, Arc<Caller>)>>,
 }
 
 /// Most keys the authentication cache holds (it is emptied when full).
@@ -72,7 +76,7 @@ impl<S: Store> Directory<S> {
         let caller = match cached {
             Some(caller) => caller,
             None => {
-                let caller = auth::authenticate_digest(&self.store, &digest)?;
+                let caller = Arc::new(auth::authenticate_digest(&self.store, &digest)?);
                 let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
                 if callers.len() >= CALLER_CACHE {
                     callers.clear();
@@ -90,14 +94,14 @@ impl<S: Store> Directory<S> {
     /// The user a request acts as: the key's owner, or the user it
     /// impersonates where it may (it may update that user, who does not
     /// rank above it; this holds for oneself only with `users:write`).
-    pub fn acting(&self, who: &Authenticated) -> Result<Caller> {
+    pub fn acting(&self, who: &Authenticated) -> Result<Arc<Caller>> {
         match &who.impersonate {
             None => Ok(who.caller.clone()),
-            Some(target) => self.impersonate(who.caller.clone(), target),
+            Some(target) => self.impersonate(&who.caller, target).map(Arc::new),
         }
     }
 
-    fn impersonate(&self, caller: Caller, target_id: &str) -> Result<Caller> {
+    fn impersonate(&self, caller: &Caller, target_id: &str) -> Result<Caller> {
         validate::id(IMPERSONATE_FIELD, target_id)?;
         if caller.role < Role::TenantAdmin {
             return Err(Error::denied("impersonation needs users:write"));
@@ -106,9 +110,9 @@ impl<S: Store> Directory<S> {
             .store
             .user(target_id)?
             .ok_or_else(|| not_found("user", target_id))?;
-        check_may_change_user(&caller, &target)?;
+        check_may_change_user(caller, &target)?;
         let mut acting = Caller::new(target);
-        acting.impersonator = Some(caller.user.id);
+        acting.impersonator = Some(caller.user.id.clone());
         Ok(acting)
     }
 
@@ -260,10 +264,10 @@ impl<S: Store> Directory<S> {
 
     /// The user the call acts as, and its permissions: its roles' and the
     /// self permissions.
-    pub fn info(&self, who: &Authenticated) -> Result<(User, Vec<String>)> {
+    pub fn info(&self, who: &Authenticated) -> Result<(Arc<Caller>, Vec<String>)> {
         let caller = self.acting(who)?;
         let permissions = auth::roles::permissions(&caller.user.roles);
-        Ok((caller.user, permissions))
+        Ok((caller, permissions))
     }
 
     /// Merges `updated` into the caller's configuration and removes the
