@@ -100,7 +100,13 @@ pub fn digest(key: &str) -> KeyDigest {
 
 /// A digest as 64 lowercase hex digits.
 pub fn digest_hex(digest: &KeyDigest) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Parses 64 hex digits into a digest.

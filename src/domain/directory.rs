@@ -27,9 +27,10 @@ pub struct Directory<S> {
     store: S,
     /// Recently authenticated keys: digest → (store generation, caller).
     /// An entry is used only while the store's generation is unchanged, so
-    /// any write (a revoked key, a changed user) invalidates it before it is
-    /// acknowledged. Authentication is on every call; this spares it two
-    /// store reads and two decodes while nothing changes.
+    /// a write that may change a caller (a revoked key, a changed or
+    /// deleted user) invalidates it before it is acknowledged.
+    /// Authentication is on every call; this spares it two store reads and
+    /// two decodes while no user changes.
     callers: Mutex<HashMap<KeyDigest, (u64, Arc<Caller>)>>,
 }
 

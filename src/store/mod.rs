@@ -125,9 +125,14 @@ pub trait Store: Reader + Send + Sync + 'static {
     /// Flushes and syncs everything to disk (used at shutdown).
     fn sync(&self) -> Result<()>;
 
-    /// A number that grows with every applied change, before the change is
-    /// acknowledged: what a reader cached at generation `g` is current as
-    /// long as `generation()` still answers `g`.
+    /// A number that grows, before the change is acknowledged, with every
+    /// applied change that may alter what an existing access key
+    /// authenticates as: any change to a user (`put_user`, `delete_user`)
+    /// and any removed key (`delete_key`). A caller that authenticated at
+    /// generation `g` is current as long as `generation()` still answers `g`.
+    /// New keys, configurations, organizations and tenants leave it as it
+    /// is (only successful authentications are cached, and a new key's
+    /// digest is new), so the cache survives a stream of such writes.
     fn generation(&self) -> u64;
 
     /// Calls `f` with every record, organizations first, then tenants,

@@ -155,7 +155,9 @@ fn writer(
                     Ok(()) => {
                         // Before the change is acknowledged (after the sync),
                         // so a call that starts after the answer sees it.
-                        generation.fetch_add(1, Ordering::Release);
+                        if txn.affects_callers {
+                            generation.fetch_add(1, Ordering::Release);
+                        }
                         applied = true;
                         pending.push(commit);
                     }
@@ -436,6 +438,9 @@ struct SledTxn<'a> {
     empty: bool,
     /// The change failed or expired: its batch must not be applied.
     aborted: bool,
+    /// The change may alter what a key authenticates as (see
+    /// `Store::generation`).
+    affects_callers: bool,
 }
 
 impl<'a> SledTxn<'a> {
@@ -445,6 +450,7 @@ impl<'a> SledTxn<'a> {
             batch: sled::Batch::default(),
             empty: true,
             aborted: false,
+            affects_callers: false,
         }
     }
 
@@ -712,6 +718,7 @@ impl Txn for SledTxn<'_> {
     }
 
     fn put_user(&mut self, old: Option<&User>, new: &User) -> Result<()> {
+        self.affects_callers = true;
         if let Some(old) = old {
             self.remove(key(&["ou", &old.org_id, &old.id]));
             if !old.tenant_id.is_empty() {
@@ -731,6 +738,7 @@ impl Txn for SledTxn<'_> {
     }
 
     fn delete_user(&mut self, user: &User) -> Result<()> {
+        self.affects_callers = true;
         for name in scan_ids(self.tree, &["uk", &user.id], "", usize::MAX)? {
             if let Some(digest) = self.key_digest(&user.id, &name)? {
                 self.remove(key(&["k", &hex(&digest)]));
@@ -753,6 +761,7 @@ impl Txn for SledTxn<'_> {
     }
 
     fn delete_key(&mut self, digest: &KeyDigest, k: &AccessKey) -> Result<()> {
+        self.affects_callers = true;
         self.remove(key(&["uk", &k.user_id, &k.name]));
         self.remove(key(&["k", &hex(digest)]));
         Ok(())
