@@ -143,6 +143,12 @@ async fn check_reports_inconsistencies() {
         let db = sled::open(dir.path().join("store")).unwrap();
         db.remove("ou/acme/svc").unwrap();
         db.insert("tu/acme-eu/ghost", b"".to_vec()).unwrap();
+        // The scope index's copy of a user disagrees with the record.
+        let mut svc: serde_json::Value =
+            serde_json::from_slice(&db.get("u/svc").unwrap().unwrap()).unwrap();
+        svc["name"] = "renamed behind the index's back".into();
+        db.insert("tu/acme-eu/svc", serde_json::to_vec(&svc).unwrap())
+            .unwrap();
         db.insert(
             format!("k/{}", "ab".repeat(32)),
             br#"{"user_id":"nobody","name":"x","redacted":"rk_...x","created_at":1}"#.to_vec(),
@@ -165,11 +171,52 @@ async fn check_reports_inconsistencies() {
         report.contains("belongs to missing user `nobody`"),
         "{report}"
     );
+    assert!(
+        report.contains("index entry `tu/acme-eu/svc` holds a stale copy of user `svc`"),
+        "{report}"
+    );
 
     let empty = tempfile::tempdir().unwrap();
     let missing = roster(&["check", "--data-dir", empty.path().to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("no roster store"));
+}
+
+/// Scope index entries written before they held a copy of the user (empty
+/// values) still list their users, and `check` accepts them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_index_entries_without_a_copy_still_list() {
+    let (dir, admin, _) = populated().await;
+    let listed = |admin: String, server: &ServerProcess| {
+        let channel = server.channel();
+        async move {
+            common::wait_serving(channel.clone()).await;
+            let mut c = client_on(channel, Some(&admin), None);
+            common::all_users(&mut c, "acme").await
+        }
+    };
+    let mut server = ServerProcess::spawn(dir.path(), &[], &[]);
+    let before = listed(admin.clone(), &server).await;
+    server.signal("-TERM");
+    assert!(server.child.wait().unwrap().success());
+    drop(server);
+    {
+        let db = sled::open(dir.path().join("store")).unwrap();
+        for k in ["ou/acme/svc", "ou/acme/oa", "tu/acme-eu/svc"] {
+            assert!(!db.get(k).unwrap().unwrap().is_empty(), "{k} holds a copy");
+            db.insert(k, b"".to_vec()).unwrap();
+        }
+        db.flush().unwrap();
+    }
+    let check = roster(&["check", "--data-dir", dir.path().to_str().unwrap()]);
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    let server = ServerProcess::spawn(dir.path(), &[], &[]);
+    let after = listed(admin, &server).await;
+    assert_eq!(
+        after.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
+        ["oa", "svc"]
+    );
+    assert_eq!(after, before);
 }
 
 /// A malformed export is refused with the line it failed on, exit 2.

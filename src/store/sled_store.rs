@@ -14,8 +14,8 @@
 //! t/<tenant>             Tenant (JSON)
 //! u/<user>               User (JSON)
 //! ot/<org>/<tenant>      index: tenants of an organization
-//! ou/<org>/<user>        index: users of an organization
-//! tu/<tenant>/<user>     index: users of a tenant
+//! ou/<org>/<user>        index: users of an organization, value the user record
+//! tu/<tenant>/<user>     index: users of a tenant, value the user record
 //! sa/<user>              index: super-admins
 //! k/<digest hex>         AccessKey (JSON)
 //! uk/<user>/<key name>   index: a user's keys, value the digest hex
@@ -293,6 +293,8 @@ fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
     let mut configs = BTreeSet::new();
     let mut index = BTreeSet::new();
     let mut key_index: BTreeMap<(String, String), String> = BTreeMap::new();
+    // Scope index entries that hold a copy of their user's record.
+    let mut user_copies = Vec::new();
     let mut bootstrapped = false;
 
     for item in tree.iter() {
@@ -333,6 +335,11 @@ fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
             ["uk", user, name] => {
                 let digest = String::from_utf8_lossy(&v).into_owned();
                 key_index.insert((user.to_string(), name.to_string()), digest);
+                Ok(())
+            }
+            ["ou" | "tu", _, id] if !v.is_empty() => {
+                index.insert(k.to_owned());
+                user_copies.push((k.to_owned(), id.to_string(), v));
                 Ok(())
             }
             ["ot" | "ou" | "tu", _, _] | ["sa", _] => {
@@ -387,6 +394,15 @@ fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
         }
         if u.roles.iter().any(|r| r == "super-admin") {
             expected.insert(format!("sa/{}", u.id));
+        }
+    }
+    for (k, id, copy) in user_copies {
+        let same = serde_json::from_slice::<User>(&copy)
+            .is_ok_and(|c| users.get(&id).is_some_and(|u| *u == c));
+        if !same && users.contains_key(&id) {
+            problems.push(format!(
+                "index entry `{k}` holds a stale copy of user `{id}`"
+            ));
         }
     }
     for missing in expected.difference(&index) {
@@ -496,6 +512,23 @@ fn get_json<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option
 /// The last path segments of up to `limit` keys under `prefix/`, after
 /// `after`, in key order.
 fn scan_ids(tree: &sled::Tree, prefix: &[&str], after: &str, limit: usize) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    scan(tree, prefix, after, limit, |id, _| {
+        ids.push(id.to_owned());
+        Ok(())
+    })?;
+    Ok(ids)
+}
+
+/// Calls `f` with the last path segment and the value of up to `limit`
+/// keys under `prefix/`, after `after`, in key order.
+fn scan(
+    tree: &sled::Tree,
+    prefix: &[&str],
+    after: &str,
+    limit: usize,
+    mut f: impl FnMut(&str, &[u8]) -> Result<()>,
+) -> Result<()> {
     let mut start = key(prefix);
     start.push(b'/');
     let prefix_len = start.len();
@@ -506,20 +539,19 @@ fn scan_ids(tree: &sled::Tree, prefix: &[&str], after: &str, limit: usize) -> Re
         from.extend_from_slice(after.as_bytes());
         Bound::Excluded(from)
     };
-    let mut ids = Vec::new();
-    for item in tree.range::<Vec<u8>, _>((lower, Bound::Unbounded)) {
-        if ids.len() >= limit {
-            break;
-        }
-        let (k, _) = item?;
+    for item in tree
+        .range::<Vec<u8>, _>((lower, Bound::Unbounded))
+        .take(limit)
+    {
+        let (k, v) = item?;
         if !k.starts_with(&start) {
             break;
         }
         let id = std::str::from_utf8(&k[prefix_len..])
             .map_err(|_| Error::Storage("corrupt index key".into()))?;
-        ids.push(id.to_owned());
+        f(id, &v)?;
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// Loads the records `ids` point at, under `kind/`.
@@ -591,8 +623,20 @@ impl Reader for TreeReader<'_> {
     }
 
     fn list_users(&self, scope: UserScope<'_>, after: &str, limit: usize) -> Result<Vec<User>> {
-        let ids = scan_ids(self.0, &user_index(scope), after, limit)?;
-        load_all(self.0, "u", ids)
+        let mut users = Vec::new();
+        scan(self.0, &user_index(scope), after, limit, |id, record| {
+            // An empty value is an index entry written before the indexes
+            // held records: read the record itself.
+            let user = match record.is_empty() {
+                false => serde_json::from_slice(record)?,
+                true => get_json(self.0, &key(&["u", id]))?.ok_or_else(|| {
+                    Error::Storage(format!("index points at missing record u/{id}"))
+                })?,
+            };
+            users.push(user);
+            Ok(())
+        })?;
+        Ok(users)
     }
 
     fn list_keys(&self, user_id: &str, after: &str, limit: usize) -> Result<Vec<AccessKey>> {
@@ -726,15 +770,19 @@ impl Txn for SledTxn<'_> {
             }
             self.remove(key(&["sa", &old.id]));
         }
+        // The scope indexes hold a copy of the record, so that a page of
+        // users is one range scan (no lookup per user).
+        let record = serde_json::to_vec(new)?;
         // sled's batch applies in order: these inserts win over the removals.
-        self.insert(key(&["ou", &new.org_id, &new.id]), Vec::new());
+        self.insert(key(&["ou", &new.org_id, &new.id]), record.clone());
         if !new.tenant_id.is_empty() {
-            self.insert(key(&["tu", &new.tenant_id, &new.id]), Vec::new());
+            self.insert(key(&["tu", &new.tenant_id, &new.id]), record.clone());
         }
         if new.roles.iter().any(|r| r == "super-admin") {
             self.insert(key(&["sa", &new.id]), Vec::new());
         }
-        self.insert_json(key(&["u", &new.id]), new)
+        self.insert(key(&["u", &new.id]), record);
+        Ok(())
     }
 
     fn delete_user(&mut self, user: &User) -> Result<()> {
