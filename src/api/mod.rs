@@ -280,14 +280,14 @@ impl<S: Store> UserService for Api<S> {
         let result = call
             .run(async {
                 let (dir, who) = call.caller()?;
-                let (caller, permissions) = dir.info(&who)?;
+                let caller = dir.info(&who)?;
                 let user = &caller.user;
                 Ok(pb::GetUserInfoResponse {
                     id: user.id.clone(),
                     name: user.name.clone(),
                     email: user.email.clone(),
                     roles: user.roles.clone(),
-                    permissions,
+                    permissions: caller.permissions.iter().map(|&p| p.into()).collect(),
                 })
             })
             .await;

@@ -24,16 +24,20 @@ pub struct Caller {
     pub role: Role,
     /// The authenticated user's id when it impersonates `user`.
     pub impersonator: Option<String>,
+    /// `user`'s permissions, sorted (worked out once: the caller is cached).
+    pub permissions: Vec<&'static str>,
 }
 
 impl Caller {
     /// Wraps a user.
     pub fn new(user: User) -> Self {
         let role = Role::highest(&user.roles);
+        let permissions = roles::permissions(&user.roles);
         Caller {
             user,
             role,
             impersonator: None,
+            permissions,
         }
     }
 

@@ -89,7 +89,7 @@ fn mask(permissions: &[&str]) -> u16 {
 /// The union of the permissions of `roles` and the self permissions, sorted
 /// and without duplicates. (A bit set over a fixed sorted list: this runs on
 /// every GetInfo.)
-pub fn permissions(roles: &[String]) -> Vec<String> {
+pub fn permissions(roles: &[String]) -> Vec<&'static str> {
     let granted = roles
         .iter()
         .filter_map(|r| Role::parse(r))
@@ -99,7 +99,7 @@ pub fn permissions(roles: &[String]) -> Vec<String> {
     ALL.iter()
         .enumerate()
         .filter(|(i, _)| granted & (1 << i) != 0)
-        .map(|(_, p)| (*p).to_owned())
+        .map(|(_, p)| *p)
         .collect()
 }
 

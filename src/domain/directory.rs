@@ -263,12 +263,10 @@ impl<S: Store> Directory<S> {
             .await
     }
 
-    /// The user the call acts as, and its permissions: its roles' and the
-    /// self permissions.
-    pub fn info(&self, who: &Authenticated) -> Result<(Arc<Caller>, Vec<String>)> {
-        let caller = self.acting(who)?;
-        let permissions = auth::roles::permissions(&caller.user.roles);
-        Ok((caller, permissions))
+    /// The user the call acts as (with its permissions: its roles' and
+    /// the self permissions).
+    pub fn info(&self, who: &Authenticated) -> Result<Arc<Caller>> {
+        self.acting(who)
     }
 
     /// Merges `updated` into the caller's configuration and removes the
