@@ -143,7 +143,11 @@ fn writer(
     mut rx: mpsc::Receiver<Job>,
 ) {
     let mut pending: Vec<Commit> = Vec::with_capacity(MAX_GROUP);
+    let mut idle_from = Instant::now();
     while let Some(first) = rx.blocking_recv() {
+        // Where a group's time goes, for the trace below.
+        let idle_us = idle_from.elapsed().as_micros() as u64;
+        let apply_started = Instant::now();
         let mut applied = false;
         let mut next = Some(first);
         while let Some(job) = next.take() {
@@ -169,12 +173,17 @@ fn writer(
                 next = rx.try_recv().ok();
             }
         }
+        let apply_us = apply_started.elapsed().as_micros() as u64;
         let started = Instant::now();
         let synced = if applied { durable.sync() } else { Ok(()) };
-        // For operators tuning the disk: RUST_LOG=roster::store=trace.
+        // For operators tuning the disk: RUST_LOG=roster::store=trace (the
+        // writer's wait for the group's first change, applying the group,
+        // syncing it).
         tracing::trace!(
             group = pending.len(),
             sync_us = started.elapsed().as_micros() as u64,
+            idle_us,
+            apply_us,
             "group commit"
         );
         if let Err(e) = &synced {
@@ -186,6 +195,7 @@ fn writer(
                 Err(e) => Err(Error::Storage(e.to_string())),
             });
         }
+        idle_from = Instant::now();
     }
 }
 
