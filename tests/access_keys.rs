@@ -416,3 +416,107 @@ async fn cached_authentication_follows_every_write() {
         Code::Unauthenticated,
     );
 }
+
+/// Impersonation is cached the same way: a change to the impersonated
+/// user (or the impersonator) is in effect on the very next call, and
+/// writes that cannot change either (configuration, new keys) do not stale
+/// what is cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_impersonation_follows_every_write() {
+    let s = TestServer::start().await;
+    s.org("acme").await;
+    let boss = s.user("boss", "acme", "", &["org-admin"]).await;
+    s.user("hank", "acme", "", &["user"]).await;
+    let mut as_hank = s.client_as(&boss, "hank");
+    let config = |n: f64| pb::UpdateConfigRequest {
+        updated: Some(prost_types::Struct {
+            fields: [(
+                "n".to_string(),
+                prost_types::Value {
+                    kind: Some(prost_types::value::Kind::NumberValue(n)),
+                },
+            )]
+            .into(),
+        }),
+        deleted: vec![],
+    };
+    for n in 0..3 {
+        as_hank.update_config(config(f64::from(n))).await.unwrap();
+        as_hank
+            .create_access_key(pb::CreateAccessKeyRequest {
+                name: format!("k{n}"),
+            })
+            .await
+            .unwrap();
+        let info = as_hank
+            .get_info(pb::GetUserInfoRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            (info.id.as_str(), info.roles.as_slice()),
+            ("hank", &["user".to_string()][..])
+        );
+    }
+    // hank now ranks above boss: boss may no longer act as hank.
+    s.admin()
+        .update_user(pb::UpdateUserRequest {
+            user: Some(pb::User {
+                id: "hank".into(),
+                roles: vec!["super-admin".into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    assert_code(
+        as_hank.get_info(pb::GetUserInfoRequest {}).await,
+        Code::PermissionDenied,
+    );
+    // Back to a user, then boss is demoted: boss may impersonate nobody.
+    s.admin()
+        .update_user(pb::UpdateUserRequest {
+            user: Some(pb::User {
+                id: "hank".into(),
+                roles: vec!["user".into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    as_hank.update_config(config(9.0)).await.unwrap();
+    s.admin()
+        .update_user(pb::UpdateUserRequest {
+            user: Some(pb::User {
+                id: "boss".into(),
+                roles: vec!["user".into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    assert_code(
+        as_hank.update_config(config(10.0)).await,
+        Code::PermissionDenied,
+    );
+    // hank is gone: NOT_FOUND once boss may impersonate again.
+    s.admin()
+        .update_user(pb::UpdateUserRequest {
+            user: Some(pb::User {
+                id: "boss".into(),
+                roles: vec!["org-admin".into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    as_hank.get_info(pb::GetUserInfoRequest {}).await.unwrap();
+    s.admin()
+        .delete_user(pb::DeleteUserRequest { id: "hank".into() })
+        .await
+        .unwrap();
+    assert_code(
+        as_hank.get_info(pb::GetUserInfoRequest {}).await,
+        Code::NotFound,
+    );
+}

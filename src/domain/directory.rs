@@ -31,18 +31,62 @@ pub struct Directory<S> {
     /// deleted user) invalidates it before it is acknowledged.
     /// Authentication is on every call; this spares it two store reads and
     /// two decodes while no user changes.
-    callers: Mutex<HashMap<KeyDigest, (u64, Arc<Caller>)>>,
+    callers: CallerCache<KeyDigest>,
+    /// Recent impersonations: (impersonator, impersonated) → the acting
+    /// caller, under the same rule. Spares a store read and a decode per
+    /// call of a service that acts for its users.
+    impersonations: CallerCache<(String, String)>,
 }
 
-/// Most keys the authentication cache holds (it is emptied when full).
+/// Most entries a caller cache holds (it is emptied when full).
 const CALLER_CACHE: usize = 10_000;
+
+/// Callers worked out from the store, each used only while the store's
+/// generation is what it was before the store was read (see
+/// `Store::generation`). Only successes are kept.
+struct CallerCache<K>(Mutex<HashMap<K, (u64, Arc<Caller>)>>);
+
+impl<K: std::hash::Hash + Eq> CallerCache<K> {
+    fn new() -> Self {
+        CallerCache(Mutex::new(HashMap::new()))
+    }
+
+    /// The cached caller for `key`, or the one `load` works out (and that
+    /// is then kept).
+    fn get_or_load(
+        &self,
+        store: &impl Store,
+        key: K,
+        load: impl FnOnce() -> Result<Caller>,
+    ) -> Result<Arc<Caller>> {
+        // Read before the store, so an entry is never newer than its tag.
+        let generation = store.generation();
+        let cached = {
+            let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            map.get(&key)
+                .filter(|(g, _)| *g == generation)
+                .map(|(_, caller)| caller.clone())
+        };
+        if let Some(caller) = cached {
+            return Ok(caller);
+        }
+        let caller = Arc::new(load()?);
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= CALLER_CACHE {
+            map.clear();
+        }
+        map.insert(key, (generation, caller.clone()));
+        Ok(caller)
+    }
+}
 
 impl<S: Store> Directory<S> {
     /// A directory over `store`.
     pub fn new(store: S) -> Self {
         Directory {
             store,
-            callers: Mutex::new(HashMap::new()),
+            callers: CallerCache::new(),
+            impersonations: CallerCache::new(),
         }
     }
 
@@ -65,27 +109,9 @@ impl<S: Store> Directory<S> {
             .filter(|k| keys::plausible(k))
             .ok_or(Error::Unauthenticated)?;
         let digest = keys::digest(key);
-        // Read before the store, so an entry is never newer than its tag.
-        let generation = self.store.generation();
-        let cached = {
-            let callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
-            callers
-                .get(&digest)
-                .filter(|(g, _)| *g == generation)
-                .map(|(_, caller)| caller.clone())
-        };
-        let caller = match cached {
-            Some(caller) => caller,
-            None => {
-                let caller = Arc::new(auth::authenticate_digest(&self.store, &digest)?);
-                let mut callers = self.callers.lock().unwrap_or_else(|e| e.into_inner());
-                if callers.len() >= CALLER_CACHE {
-                    callers.clear();
-                }
-                callers.insert(digest, (generation, caller.clone()));
-                caller
-            }
-        };
+        let caller = self.callers.get_or_load(&self.store, digest, || {
+            auth::authenticate_digest(&self.store, &digest)
+        })?;
         Ok(Authenticated {
             caller,
             impersonate,
@@ -98,12 +124,16 @@ impl<S: Store> Directory<S> {
     pub fn acting(&self, who: &Authenticated) -> Result<Arc<Caller>> {
         match &who.impersonate {
             None => Ok(who.caller.clone()),
-            Some(target) => self.impersonate(&who.caller, target).map(Arc::new),
+            Some(target) => {
+                validate::id(IMPERSONATE_FIELD, target)?;
+                let key = (who.caller.user.id.clone(), target.clone());
+                self.impersonations
+                    .get_or_load(&self.store, key, || self.impersonate(&who.caller, target))
+            }
         }
     }
 
     fn impersonate(&self, caller: &Caller, target_id: &str) -> Result<Caller> {
-        validate::id(IMPERSONATE_FIELD, target_id)?;
         if caller.role < Role::TenantAdmin {
             return Err(Error::denied("impersonation needs users:write"));
         }
