@@ -25,6 +25,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(env::var("OUT_DIR")?);
     tonic_prost_build::configure()
         .file_descriptor_set_path(out.join("roster_descriptor.bin"))
+        // Written by hand so that the server can splice stored encodings of
+        // users into a page (src/api/wire.rs); the same message on the wire.
+        .extern_path(
+            ".roster.v1.ListUsersResponse",
+            "crate::api::wire::ListUsersResponse",
+        )
         .compile_protos(&protos, &[PathBuf::from("proto"), include])?;
     Ok(())
 }

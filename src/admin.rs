@@ -35,7 +35,7 @@ pub fn open_existing(data_dir: &Path) -> Result<SledStore> {
             dir.display()
         )));
     }
-    SledStore::open(&dir)
+    SledStore::open(&dir, crate::api::convert::user_listing)
 }
 
 /// How many records of each kind an export or import carried.

@@ -154,7 +154,10 @@ fn export(data_dir: &Path, output: &Path) -> Result<String, Failure> {
 }
 
 fn import(data_dir: &Path, input: &Path) -> Result<String, Failure> {
-    let store = roster::store::SledStore::open(&admin::store_dir(data_dir))?;
+    let store = roster::store::SledStore::open(
+        &admin::store_dir(data_dir),
+        roster::api::convert::user_listing,
+    )?;
     let runtime = tokio::runtime::Runtime::new()?;
     let counts = runtime.block_on(async {
         if input == Path::new("-") {

@@ -173,9 +173,11 @@ async fn open(cfg: &ServeArgs) -> Result<Directory<SledStore>, ServeError> {
     let mut attempts: u32 = 0;
     let store = loop {
         let dir = store_dir.clone();
-        let opened = tokio::task::spawn_blocking(move || SledStore::open(&dir))
-            .await
-            .map_err(|e| ServeError::Store(Error::Storage(e.to_string())))?;
+        let opened = tokio::task::spawn_blocking(move || {
+            SledStore::open(&dir, crate::api::convert::user_listing)
+        })
+        .await
+        .map_err(|e| ServeError::Store(Error::Storage(e.to_string())))?;
         match opened {
             Ok(store) => break store,
             Err(Error::Unavailable(why)) => {

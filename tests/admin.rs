@@ -143,11 +143,11 @@ async fn check_reports_inconsistencies() {
         let db = sled::open(dir.path().join("store")).unwrap();
         db.remove("ou/acme/svc").unwrap();
         db.insert("tu/acme-eu/ghost", b"".to_vec()).unwrap();
-        // The scope index's copy of a user disagrees with the record.
-        let mut svc: serde_json::Value =
+        // The scope index's listing of a user disagrees with the record.
+        let mut svc: roster::domain::User =
             serde_json::from_slice(&db.get("u/svc").unwrap().unwrap()).unwrap();
-        svc["name"] = "renamed behind the index's back".into();
-        db.insert("tu/acme-eu/svc", serde_json::to_vec(&svc).unwrap())
+        svc.name = "renamed behind the index's back".into();
+        db.insert("tu/acme-eu/svc", roster::api::convert::user_listing(&svc))
             .unwrap();
         db.insert(
             format!("k/{}", "ab".repeat(32)),
@@ -172,7 +172,7 @@ async fn check_reports_inconsistencies() {
         "{report}"
     );
     assert!(
-        report.contains("index entry `tu/acme-eu/svc` holds a stale copy of user `svc`"),
+        report.contains("index entry `tu/acme-eu/svc` holds a stale listing of user `svc`"),
         "{report}"
     );
 
@@ -182,10 +182,11 @@ async fn check_reports_inconsistencies() {
     assert!(text(&missing.stderr).contains("no roster store"));
 }
 
-/// Scope index entries written before they held a copy of the user (empty
-/// values) still list their users, and `check` accepts them.
+/// Scope index entries written before they held the user's listing form
+/// (empty values, or the JSON record) still list their users, and `check`
+/// accepts them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scope_index_entries_without_a_copy_still_list() {
+async fn scope_index_entries_without_a_listing_still_list() {
     let (dir, admin, _) = populated().await;
     let listed = |admin: String, server: &ServerProcess| {
         let channel = server.channel();
@@ -202,9 +203,16 @@ async fn scope_index_entries_without_a_copy_still_list() {
     drop(server);
     {
         let db = sled::open(dir.path().join("store")).unwrap();
-        for k in ["ou/acme/svc", "ou/acme/oa", "tu/acme-eu/svc"] {
-            assert!(!db.get(k).unwrap().unwrap().is_empty(), "{k} holds a copy");
-            db.insert(k, b"".to_vec()).unwrap();
+        for (k, old) in [
+            ("ou/acme/svc", db.get("u/svc").unwrap().unwrap().to_vec()),
+            ("ou/acme/oa", vec![]),
+            ("tu/acme-eu/svc", vec![]),
+        ] {
+            assert!(
+                !db.get(k).unwrap().unwrap().is_empty(),
+                "{k} holds a listing"
+            );
+            db.insert(k, old).unwrap();
         }
         db.flush().unwrap();
     }

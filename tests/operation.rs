@@ -370,7 +370,11 @@ async fn one_log_event_per_rpc_and_no_secrets() {
 async fn not_serving_until_the_store_is_open() {
     common::init_logs();
     let data_dir = tempfile::tempdir().unwrap();
-    let holder = roster::store::SledStore::open(&data_dir.path().join("store")).unwrap();
+    let holder = roster::store::SledStore::open(
+        &data_dir.path().join("store"),
+        roster::api::convert::user_listing,
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut args = common::test_args(data_dir.path().to_path_buf());

@@ -9,6 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use roster::api::convert::user_listing;
 use roster::domain::{AccessKey, Error, JsonMap, Organization, Tenant, User};
 use roster::store::{Reader, Record, SledStore, Store, UserScope};
 
@@ -134,6 +135,28 @@ async fn lists_and_paging<S: Store>(store: S) {
         ),
         ["c", "d"]
     );
+    // Listing forms: the same users in the same order, each in the form
+    // the store was opened with, following every change of the user.
+    let listed = |scope| {
+        let listed = store.list_user_listings(scope, "a", 2).unwrap();
+        let users = store.list_users(scope, "a", 2).unwrap();
+        assert_eq!(listed.len(), users.len());
+        for ((id, form), user) in listed.iter().zip(&users) {
+            assert_eq!((id, form), (&user.id, &user_listing(user)));
+        }
+        ids(users, |u| &u.id)
+    };
+    assert_eq!(listed(UserScope::Org("o")), ["b", "c"]);
+    let old = store.user("b").unwrap().unwrap();
+    let mut renamed = old.clone();
+    renamed.name = "Renamed".into();
+    store
+        .write(later(), move |txn| txn.put_user(Some(&old), &renamed))
+        .await
+        .unwrap();
+    assert_eq!(listed(UserScope::Org("o")), ["b", "c"]);
+    assert_eq!(listed(UserScope::Tenant("t1")), ["b"]);
+    assert!(store.check().unwrap().is_empty());
     // Prefixes of ids do not leak between scopes.
     store
         .write(later(), |txn| {
@@ -345,7 +368,7 @@ macro_rules! backends {
         mod sled_backend {
             use super::*;
             fn open(dir: &Path) -> SledStore {
-                SledStore::open(dir).unwrap()
+                SledStore::open(dir, user_listing).unwrap()
             }
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

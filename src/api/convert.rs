@@ -121,6 +121,13 @@ impl From<User> for pb::User {
     }
 }
 
+/// A user's listing form in the store (see `store::Listing`): the protobuf
+/// encoding of its `roster.v1.User`, which ListUsers splices into its answer
+/// as it is.
+pub fn user_listing(user: &User) -> Vec<u8> {
+    prost::Message::encode_to_vec(&pb::User::from(user.clone()))
+}
+
 impl TryFrom<pb::Tenant> for Tenant {
     type Error = Error;
 

@@ -9,6 +9,7 @@
 pub mod convert;
 pub mod layer;
 mod status;
+pub mod wire;
 
 use std::{
     future::Future,
@@ -368,7 +369,7 @@ impl<S: Store> UserService for Api<S> {
     async fn list_users(
         &self,
         req: Request<pb::ListUsersRequest>,
-    ) -> Result<Response<pb::ListUsersResponse>, Status> {
+    ) -> Result<Response<wire::ListUsersResponse>, Status> {
         let (call, msg) = self.begin("ListUsers", req);
         let result = call
             .run(async {
@@ -381,8 +382,9 @@ impl<S: Store> UserService for Api<S> {
                 } = msg;
                 let page = PageRequest::parse(page_size, &page_token)?;
                 let page = dir.list_users(&who, &lookup_org_id, &lookup_tenant_id, page)?;
-                Ok(pb::ListUsersResponse {
-                    users: page.items.into_iter().map(Into::into).collect(),
+                Ok(wire::ListUsersResponse {
+                    users: vec![],
+                    listed: page.items.into_iter().map(|(_, user)| user).collect(),
                     next_page_token: page.next_token,
                 })
             })

@@ -472,14 +472,15 @@ impl<S: Store> Directory<S> {
             .await
     }
 
-    /// A page of users of an organization or of one of its tenants.
+    /// A page of users of an organization or of one of its tenants: each
+    /// id and the user's listing form (`store::Listing`).
     pub fn list_users(
         &self,
         who: &Authenticated,
         lookup_org_id: &str,
         lookup_tenant_id: &str,
         page: PageRequest,
-    ) -> Result<Page<User>> {
+    ) -> Result<Page<(String, Vec<u8>)>> {
         validate::optional_id("lookup_org_id", lookup_org_id)?;
         validate::optional_id("lookup_tenant_id", lookup_tenant_id)?;
         let caller = &self.acting(who)?;
@@ -493,7 +494,7 @@ impl<S: Store> Directory<S> {
                 return Err(Error::denied("a tenant-admin lists its own tenant's users"));
             }
             self.store
-                .list_users(UserScope::Tenant(own), &page.after, page.limit + 1)?
+                .list_user_listings(UserScope::Tenant(own), &page.after, page.limit + 1)?
         } else if !lookup_tenant_id.is_empty() {
             let tenant = self
                 .store
@@ -506,8 +507,11 @@ impl<S: Store> Directory<S> {
                 check_tenant_org(Some(&tenant), lookup_org_id)
                     .map_err(|_| wrong_org("lookup_tenant_id", &tenant, lookup_org_id))?;
             }
-            self.store
-                .list_users(UserScope::Tenant(&tenant.id), &page.after, page.limit + 1)?
+            self.store.list_user_listings(
+                UserScope::Tenant(&tenant.id),
+                &page.after,
+                page.limit + 1,
+            )?
         } else {
             let org_id = non_empty_or(lookup_org_id, &caller.user.org_id);
             if !in_org_scope(caller, org_id) {
@@ -517,9 +521,9 @@ impl<S: Store> Directory<S> {
                 return Err(not_found("organization", org_id));
             }
             self.store
-                .list_users(UserScope::Org(org_id), &page.after, page.limit + 1)?
+                .list_user_listings(UserScope::Org(org_id), &page.after, page.limit + 1)?
         };
-        Ok(Page::from_overfetch(users, page.limit, |u| &u.id))
+        Ok(Page::from_overfetch(users, page.limit, |(id, _)| id))
     }
 
     // ---- tenants ----

@@ -49,6 +49,14 @@ pub enum Record {
     Bootstrapped,
 }
 
+/// A user's listing form: the bytes a page of users is made of. The store
+/// keeps them beside each organization and tenant index entry, written with
+/// the record, so that a page is one range scan handed out as is. roster
+/// opens its store with `api::convert::user_listing` (the protobuf encoding
+/// of `roster.v1.User`, which ListUsers splices into its answer); the store
+/// itself never looks inside.
+pub type Listing = fn(&User) -> Vec<u8>;
+
 /// Which users to list.
 #[derive(Clone, Copy, Debug)]
 pub enum UserScope<'a> {
@@ -124,6 +132,15 @@ pub trait Store: Reader + Send + Sync + 'static {
 
     /// Flushes and syncs everything to disk (used at shutdown).
     fn sync(&self) -> Result<()>;
+
+    /// Up to `limit` users of `scope` after the id `after`, by id: each id
+    /// and the user's listing form (see [`Listing`]).
+    fn list_user_listings(
+        &self,
+        scope: UserScope<'_>,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>>;
 
     /// A number that grows, before the change is acknowledged, with every
     /// applied change that may alter what an existing access key

@@ -14,8 +14,8 @@
 //! t/<tenant>             Tenant (JSON)
 //! u/<user>               User (JSON)
 //! ot/<org>/<tenant>      index: tenants of an organization
-//! ou/<org>/<user>        index: users of an organization, value the user record
-//! tu/<tenant>/<user>     index: users of a tenant, value the user record
+//! ou/<org>/<user>        index: users of an organization, value the user's listing form
+//! tu/<tenant>/<user>     index: users of a tenant, value the user's listing form
 //! sa/<user>              index: super-admins
 //! k/<digest hex>         AccessKey (JSON)
 //! uk/<user>/<key name>   index: a user's keys, value the digest hex
@@ -39,7 +39,7 @@ use std::{
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Reader, Record, Store, Txn, UserScope};
+use super::{Listing, Reader, Record, Store, Txn, UserScope};
 use crate::auth::keys;
 use crate::domain::{AccessKey, Error, JsonMap, KeyDigest, Organization, Result, Tenant, User};
 
@@ -62,6 +62,7 @@ type Job = Box<dyn FnOnce(&mut SledTxn<'_>) -> Commit + Send>;
 /// roster's records in a sled database.
 pub struct SledStore {
     tree: sled::Tree,
+    listing: Listing,
     durable: Arc<Durable>,
     /// Counts applied changes (see `Store::generation`).
     generation: Arc<AtomicU64>,
@@ -98,10 +99,12 @@ impl Durable {
 }
 
 impl SledStore {
-    /// Opens (or creates) the store in `dir` and starts its writer thread.
-    /// `Error::Unavailable` means another process (or another `SledStore`)
-    /// has the store open.
-    pub fn open(dir: &Path) -> Result<Self> {
+    /// Opens (or creates) the store in `dir` and starts its writer thread;
+    /// users are listed in the form `listing` gives them. (Open a store with
+    /// the same `listing` every time: `check` reports listing forms that
+    /// differ.) `Error::Unavailable` means another process (or another
+    /// `SledStore`) has the store open.
+    pub fn open(dir: &Path, listing: Listing) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let db = sled::Config::new().path(dir).open().map_err(|e| {
             // sled 0.34 reports a held lock only in its message.
@@ -123,9 +126,10 @@ impl SledStore {
         let writer_generation = generation.clone();
         let writer = thread::Builder::new()
             .name("roster-writer".into())
-            .spawn(move || writer(writer_tree, writer_durable, writer_generation, rx))?;
+            .spawn(move || writer(writer_tree, listing, writer_durable, writer_generation, rx))?;
         Ok(SledStore {
             tree,
+            listing,
             durable,
             generation,
             jobs: Some(jobs),
@@ -138,6 +142,7 @@ impl SledStore {
 /// after one durable sync.
 fn writer(
     tree: sled::Tree,
+    listing: Listing,
     durable: Arc<Durable>,
     generation: Arc<AtomicU64>,
     mut rx: mpsc::Receiver<Job>,
@@ -151,7 +156,7 @@ fn writer(
         let mut applied = false;
         let mut next = Some(first);
         while let Some(job) = next.take() {
-            let mut txn = SledTxn::new(&tree);
+            let mut txn = SledTxn::new(&tree, listing);
             // A bug in one change must not take the writer down with it.
             match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
                 Ok(commit) if txn.aborted || txn.empty => pending.push(commit),
@@ -288,12 +293,43 @@ impl Store for SledStore {
     }
 
     fn check(&self) -> Result<Vec<String>> {
-        check_tree(&self.tree)
+        check_tree(&self.tree, self.listing)
+    }
+
+    fn list_user_listings(
+        &self,
+        scope: UserScope<'_>,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut listed = Vec::new();
+        scan(&self.tree, &user_index(scope), after, limit, |id, value| {
+            let form = match stored_listing(value) {
+                Some(form) => form.to_vec(),
+                None => {
+                    let user = get_json(&self.tree, &key(&["u", id]))?.ok_or_else(|| {
+                        Error::Storage(format!("index points at missing record u/{id}"))
+                    })?;
+                    (self.listing)(&user)
+                }
+            };
+            listed.push((id.to_owned(), form));
+            Ok(())
+        })?;
+        Ok(listed)
     }
 }
 
+/// The listing form a scope index entry holds, if it holds one: entries
+/// written by earlier versions hold nothing or the JSON record (`{`, never
+/// the first byte of a listing form: a protobuf message with field 1
+/// first), and are listed from the record.
+fn stored_listing(value: &[u8]) -> Option<&[u8]> {
+    (!value.is_empty() && value[0] != b'{').then_some(value)
+}
+
 /// Every disagreement between the records and the indexes of a tree.
-fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
+fn check_tree(tree: &sled::Tree, listing: Listing) -> Result<Vec<String>> {
     use std::collections::{BTreeMap, BTreeSet};
     let mut problems = Vec::new();
     let mut orgs = BTreeSet::new();
@@ -303,7 +339,7 @@ fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
     let mut configs = BTreeSet::new();
     let mut index = BTreeSet::new();
     let mut key_index: BTreeMap<(String, String), String> = BTreeMap::new();
-    // Scope index entries that hold a copy of their user's record.
+    // Scope index entries that hold their user's listing form.
     let mut user_copies = Vec::new();
     let mut bootstrapped = false;
 
@@ -347,7 +383,7 @@ fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
                 key_index.insert((user.to_string(), name.to_string()), digest);
                 Ok(())
             }
-            ["ou" | "tu", _, id] if !v.is_empty() => {
+            ["ou" | "tu", _, id] if stored_listing(&v).is_some() => {
                 index.insert(k.to_owned());
                 user_copies.push((k.to_owned(), id.to_string(), v));
                 Ok(())
@@ -406,12 +442,10 @@ fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
             expected.insert(format!("sa/{}", u.id));
         }
     }
-    for (k, id, copy) in user_copies {
-        let same = serde_json::from_slice::<User>(&copy)
-            .is_ok_and(|c| users.get(&id).is_some_and(|u| *u == c));
-        if !same && users.contains_key(&id) {
+    for (k, id, form) in user_copies {
+        if users.get(&id).is_some_and(|u| *form != *listing(u)) {
             problems.push(format!(
-                "index entry `{k}` holds a stale copy of user `{id}`"
+                "index entry `{k}` holds a stale listing of user `{id}`"
             ));
         }
     }
@@ -459,6 +493,7 @@ fn check_tree(tree: &sled::Tree) -> Result<Vec<String>> {
 /// The pending writes of one change.
 struct SledTxn<'a> {
     tree: &'a sled::Tree,
+    listing: Listing,
     batch: sled::Batch,
     /// No write was staged.
     empty: bool,
@@ -470,9 +505,10 @@ struct SledTxn<'a> {
 }
 
 impl<'a> SledTxn<'a> {
-    fn new(tree: &'a sled::Tree) -> Self {
+    fn new(tree: &'a sled::Tree, listing: Listing) -> Self {
         SledTxn {
             tree,
+            listing,
             batch: sled::Batch::default(),
             empty: true,
             aborted: false,
@@ -633,20 +669,8 @@ impl Reader for TreeReader<'_> {
     }
 
     fn list_users(&self, scope: UserScope<'_>, after: &str, limit: usize) -> Result<Vec<User>> {
-        let mut users = Vec::new();
-        scan(self.0, &user_index(scope), after, limit, |id, record| {
-            // An empty value is an index entry written before the indexes
-            // held records: read the record itself.
-            let user = match record.is_empty() {
-                false => serde_json::from_slice(record)?,
-                true => get_json(self.0, &key(&["u", id]))?.ok_or_else(|| {
-                    Error::Storage(format!("index points at missing record u/{id}"))
-                })?,
-            };
-            users.push(user);
-            Ok(())
-        })?;
-        Ok(users)
+        let ids = scan_ids(self.0, &user_index(scope), after, limit)?;
+        load_all(self.0, "u", ids)
     }
 
     fn list_keys(&self, user_id: &str, after: &str, limit: usize) -> Result<Vec<AccessKey>> {
@@ -780,19 +804,18 @@ impl Txn for SledTxn<'_> {
             }
             self.remove(key(&["sa", &old.id]));
         }
-        // The scope indexes hold a copy of the record, so that a page of
-        // users is one range scan (no lookup per user).
-        let record = serde_json::to_vec(new)?;
+        // The scope indexes hold the user's listing form, so that a page of
+        // users is one range scan (no lookup, no decoding per user).
+        let listed = (self.listing)(new);
         // sled's batch applies in order: these inserts win over the removals.
-        self.insert(key(&["ou", &new.org_id, &new.id]), record.clone());
+        self.insert(key(&["ou", &new.org_id, &new.id]), listed.clone());
         if !new.tenant_id.is_empty() {
-            self.insert(key(&["tu", &new.tenant_id, &new.id]), record.clone());
+            self.insert(key(&["tu", &new.tenant_id, &new.id]), listed);
         }
         if new.roles.iter().any(|r| r == "super-admin") {
             self.insert(key(&["sa", &new.id]), Vec::new());
         }
-        self.insert(key(&["u", &new.id]), record);
-        Ok(())
+        self.insert_json(key(&["u", &new.id]), new)
     }
 
     fn delete_user(&mut self, user: &User) -> Result<()> {
