@@ -142,7 +142,7 @@ async fn lists_and_paging<S: Store>(store: S) {
         let users = store.list_users(scope, "a", 2).unwrap();
         assert_eq!(listed.len(), users.len());
         for ((id, form), user) in listed.iter().zip(&users) {
-            assert_eq!((id, form), (&user.id, &user_listing(user)));
+            assert_eq!((id, form), (user.id.as_str(), &user_listing(user)[..]));
         }
         ids(users, |u| &u.id)
     };

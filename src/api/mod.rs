@@ -384,7 +384,7 @@ impl<S: Store> UserService for Api<S> {
                 let page = dir.list_users(&who, &lookup_org_id, &lookup_tenant_id, page)?;
                 Ok(wire::ListUsersResponse {
                     users: vec![],
-                    listed: page.items.into_iter().map(|(_, user)| user).collect(),
+                    listed: page.users,
                     next_page_token: page.next_token,
                 })
             })

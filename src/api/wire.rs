@@ -13,6 +13,7 @@ use prost::bytes::{Buf, BufMut};
 use prost::encoding::{self, message, string, DecodeContext, WireType};
 use prost::DecodeError;
 
+use crate::domain::Listings;
 use crate::pb;
 
 /// Answer of ListUsers.
@@ -22,7 +23,7 @@ pub struct ListUsersResponse {
     pub users: Vec<pb::User>,
     /// The users of this page, sorted by id, each already encoded as a
     /// `roster.v1.User` (as the server sends them; written after `users`).
-    pub listed: Vec<Vec<u8>>,
+    pub listed: Listings,
     /// The token of the next page; empty on the last page.
     pub next_page_token: String,
 }
@@ -33,7 +34,7 @@ const NEXT_PAGE_TOKEN: u32 = 2;
 impl prost::Message for ListUsersResponse {
     fn encode_raw(&self, buf: &mut impl BufMut) {
         message::encode_repeated(USERS, &self.users, buf);
-        for user in &self.listed {
+        for (_, user) in self.listed.iter() {
             encoding::encode_key(USERS, WireType::LengthDelimited, buf);
             encoding::encode_varint(user.len() as u64, buf);
             buf.put_slice(user);
@@ -61,7 +62,7 @@ impl prost::Message for ListUsersResponse {
         let listed: usize = self
             .listed
             .iter()
-            .map(|u| {
+            .map(|(_, u)| {
                 encoding::key_len(USERS) + encoding::encoded_len_varint(u.len() as u64) + u.len()
             })
             .sum();
@@ -74,7 +75,7 @@ impl prost::Message for ListUsersResponse {
 
     fn clear(&mut self) {
         self.users.clear();
-        self.listed.clear();
+        self.listed = Listings::default();
         self.next_page_token.clear();
     }
 }
@@ -108,9 +109,13 @@ mod tests {
         };
         let users = vec![user("a"), user("b"), user("c")];
         for token in ["", "next"] {
+            let mut listed = Listings::default();
+            for user in &users {
+                listed.push(&user.id, &user.encode_to_vec());
+            }
             let sent = ListUsersResponse {
                 users: vec![],
-                listed: users.iter().map(Message::encode_to_vec).collect(),
+                listed,
                 next_page_token: token.into(),
             };
             let bytes = sent.encode_to_vec();

@@ -13,8 +13,8 @@ use std::{
 };
 
 use super::{
-    now_millis, validate, AccessKey, Error, JsonMap, KeyDigest, Organization, Page, PageRequest,
-    Result, Tenant, User,
+    now_millis, validate, AccessKey, Error, JsonMap, KeyDigest, ListingPage, Organization, Page,
+    PageRequest, Result, Tenant, User,
 };
 use crate::auth::{self, keys, Authenticated, Caller, Role, Secret};
 use crate::store::{Store, Txn, UserScope};
@@ -480,7 +480,7 @@ impl<S: Store> Directory<S> {
         lookup_org_id: &str,
         lookup_tenant_id: &str,
         page: PageRequest,
-    ) -> Result<Page<(String, Vec<u8>)>> {
+    ) -> Result<ListingPage> {
         validate::optional_id("lookup_org_id", lookup_org_id)?;
         validate::optional_id("lookup_tenant_id", lookup_tenant_id)?;
         let caller = &self.acting(who)?;
@@ -523,7 +523,7 @@ impl<S: Store> Directory<S> {
             self.store
                 .list_user_listings(UserScope::Org(org_id), &page.after, page.limit + 1)?
         };
-        Ok(Page::from_overfetch(users, page.limit, |(id, _)| id))
+        Ok(ListingPage::from_overfetch(users, page.limit))
     }
 
     // ---- tenants ----

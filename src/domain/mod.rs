@@ -12,4 +12,4 @@ pub mod validate;
 pub use directory::{Directory, IMPERSONATE_FIELD};
 pub use error::{Error, Result};
 pub use model::{now_millis, AccessKey, JsonMap, KeyDigest, Organization, Tenant, User};
-pub use paging::{Page, PageRequest};
+pub use paging::{ListingPage, Listings, Page, PageRequest};

@@ -61,6 +61,80 @@ impl<T> Page<T> {
     }
 }
 
+/// Users as the store lists them: each one's id and listing form
+/// (`store::Listing`), back to back in one buffer: a page is read on every
+/// ListUsers, and this costs no allocation per user.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Listings {
+    bytes: Vec<u8>,
+    /// Per user: where its id ends and where its listing form ends.
+    ends: Vec<(usize, usize)>,
+}
+
+impl Listings {
+    /// Appends a user.
+    pub fn push(&mut self, id: &str, form: &[u8]) {
+        self.bytes.extend_from_slice(id.as_bytes());
+        let id_end = self.bytes.len();
+        self.bytes.extend_from_slice(form);
+        self.ends.push((id_end, self.bytes.len()));
+    }
+
+    /// How many users.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Each user's id and listing form, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|&(_, end)| end));
+        starts.zip(&self.ends).map(|(start, &(id_end, end))| {
+            // Pushed as a str, so always UTF-8.
+            let id = std::str::from_utf8(&self.bytes[start..id_end]).unwrap_or_default();
+            (id, &self.bytes[id_end..end])
+        })
+    }
+
+    /// Keeps the first `n` users.
+    fn truncate(&mut self, n: usize) {
+        if n < self.ends.len() {
+            let keep = n.checked_sub(1).map_or(0, |last| self.ends[last].1);
+            self.ends.truncate(n);
+            self.bytes.truncate(keep);
+        }
+    }
+}
+
+/// A page of users in their listing forms.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListingPage {
+    pub users: Listings,
+    /// The token of the next page; empty on the last page.
+    pub next_token: String,
+}
+
+impl ListingPage {
+    /// [`Page::from_overfetch`] for listings.
+    pub fn from_overfetch(mut users: Listings, limit: usize) -> Self {
+        let next_token = if users.len() > limit {
+            users.truncate(limit);
+            users
+                .iter()
+                .last()
+                .map(|(id, _)| encode(id))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        ListingPage { users, next_token }
+    }
+}
+
 fn encode(after: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{TOKEN_VERSION}{after}"))
 }
@@ -78,6 +152,27 @@ fn decode(token: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Listings hand back what was pushed; a page of them cuts after
+    /// `limit` and names the last kept id in its token.
+    #[test]
+    fn listings() {
+        let mut l = Listings::default();
+        for (id, form) in [("a", &b"1"[..]), ("bb", b""), ("ccc", b"333")] {
+            l.push(id, form);
+        }
+        let all: Vec<_> = l.iter().collect();
+        assert_eq!(all, [("a", &b"1"[..]), ("bb", b""), ("ccc", b"333")]);
+        let page = ListingPage::from_overfetch(l.clone(), 2);
+        let kept: Vec<_> = page.users.iter().collect();
+        assert_eq!(kept, [("a", &b"1"[..]), ("bb", b"")]);
+        assert_eq!(decode(&page.next_token).as_deref(), Some("bb"));
+        let whole = ListingPage::from_overfetch(l.clone(), 3);
+        assert_eq!((whole.users, whole.next_token), (l.clone(), String::new()));
+        let mut none = l;
+        none.truncate(0);
+        assert!(none.is_empty() && none.iter().next().is_none());
+    }
 
     /// Sizes: 0 means 1000, larger values clamp, negative is refused.
     #[test]

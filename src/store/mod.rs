@@ -16,7 +16,7 @@ use std::{future::Future, time::Instant};
 
 pub use sled_store::SledStore;
 
-use crate::domain::{AccessKey, JsonMap, KeyDigest, Organization, Result, Tenant, User};
+use crate::domain::{AccessKey, JsonMap, KeyDigest, Listings, Organization, Result, Tenant, User};
 
 /// One record of a store, as `roster export` writes it (one JSON object per
 /// line, tagged by `kind`) and `roster import` reads it. Indexes are not
@@ -140,7 +140,7 @@ pub trait Store: Reader + Send + Sync + 'static {
         scope: UserScope<'_>,
         after: &str,
         limit: usize,
-    ) -> Result<Vec<(String, Vec<u8>)>>;
+    ) -> Result<Listings>;
 
     /// A number that grows, before the change is acknowledged, with every
     /// applied change that may alter what an existing access key

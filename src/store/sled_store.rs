@@ -41,7 +41,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Listing, Reader, Record, Store, Txn, UserScope};
 use crate::auth::keys;
-use crate::domain::{AccessKey, Error, JsonMap, KeyDigest, Organization, Result, Tenant, User};
+use crate::domain::{
+    AccessKey, Error, JsonMap, KeyDigest, Listings, Organization, Result, Tenant, User,
+};
 
 impl From<sled::Error> for Error {
     fn from(e: sled::Error) -> Self {
@@ -301,19 +303,18 @@ impl Store for SledStore {
         scope: UserScope<'_>,
         after: &str,
         limit: usize,
-    ) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut listed = Vec::new();
+    ) -> Result<Listings> {
+        let mut listed = Listings::default();
         scan(&self.tree, &user_index(scope), after, limit, |id, value| {
-            let form = match stored_listing(value) {
-                Some(form) => form.to_vec(),
+            match stored_listing(value) {
+                Some(form) => listed.push(id, form),
                 None => {
                     let user = get_json(&self.tree, &key(&["u", id]))?.ok_or_else(|| {
                         Error::Storage(format!("index points at missing record u/{id}"))
                     })?;
-                    (self.listing)(&user)
+                    listed.push(id, &(self.listing)(&user));
                 }
-            };
-            listed.push((id.to_owned(), form));
+            }
             Ok(())
         })?;
         Ok(listed)
