@@ -66,7 +66,8 @@ pub struct SledStore {
     tree: sled::Tree,
     listing: Listing,
     durable: Arc<Durable>,
-    /// Counts applied changes (see `Store::generation`).
+    /// Counts applied changes that may alter a caller (see
+    /// `Store::generation`).
     generation: Arc<AtomicU64>,
     /// None only while dropping.
     jobs: Option<mpsc::Sender<Job>>,
@@ -341,7 +342,7 @@ fn check_tree(tree: &sled::Tree, listing: Listing) -> Result<Vec<String>> {
     let mut index = BTreeSet::new();
     let mut key_index: BTreeMap<(String, String), String> = BTreeMap::new();
     // Scope index entries that hold their user's listing form.
-    let mut user_copies = Vec::new();
+    let mut listings = Vec::new();
     let mut bootstrapped = false;
 
     for item in tree.iter() {
@@ -386,7 +387,7 @@ fn check_tree(tree: &sled::Tree, listing: Listing) -> Result<Vec<String>> {
             }
             ["ou" | "tu", _, id] if stored_listing(&v).is_some() => {
                 index.insert(k.to_owned());
-                user_copies.push((k.to_owned(), id.to_string(), v));
+                listings.push((k.to_owned(), id.to_string(), v));
                 Ok(())
             }
             ["ot" | "ou" | "tu", _, _] | ["sa", _] => {
@@ -443,7 +444,7 @@ fn check_tree(tree: &sled::Tree, listing: Listing) -> Result<Vec<String>> {
             expected.insert(format!("sa/{}", u.id));
         }
     }
-    for (k, id, form) in user_copies {
+    for (k, id, form) in listings {
         if users.get(&id).is_some_and(|u| *form != *listing(u)) {
             problems.push(format!(
                 "index entry `{k}` holds a stale listing of user `{id}`"
