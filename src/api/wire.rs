@@ -34,7 +34,7 @@ const NEXT_PAGE_TOKEN: u32 = 2;
 impl prost::Message for ListUsersResponse {
     fn encode_raw(&self, buf: &mut impl BufMut) {
         message::encode_repeated(USERS, &self.users, buf);
-        for (_, user) in self.listed.iter() {
+        for user in self.listed.forms() {
             encoding::encode_key(USERS, WireType::LengthDelimited, buf);
             encoding::encode_varint(user.len() as u64, buf);
             buf.put_slice(user);
@@ -61,8 +61,8 @@ impl prost::Message for ListUsersResponse {
     fn encoded_len(&self) -> usize {
         let listed: usize = self
             .listed
-            .iter()
-            .map(|(_, u)| {
+            .forms()
+            .map(|u| {
                 encoding::key_len(USERS) + encoding::encoded_len_varint(u.len() as u64) + u.len()
             })
             .sum();

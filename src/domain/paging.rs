@@ -92,20 +92,32 @@ impl Listings {
 
     /// Each user's id and listing form, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        let starts = std::iter::once(0).chain(self.ends.iter().map(|&(_, end)| end));
-        starts.zip(&self.ends).map(|(start, &(id_end, end))| {
-            // Pushed as a str, so always UTF-8.
-            let id = std::str::from_utf8(&self.bytes[start..id_end]).unwrap_or_default();
-            (id, &self.bytes[id_end..end])
-        })
+        (0..self.len()).map(|i| (self.id(i), self.form(i)))
+    }
+
+    /// Each user's listing form, in order.
+    pub fn forms(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len()).map(|i| self.form(i))
+    }
+
+    fn start(&self, i: usize) -> usize {
+        i.checked_sub(1).map_or(0, |prev| self.ends[prev].1)
+    }
+
+    fn id(&self, i: usize) -> &str {
+        // Pushed as a str, so always UTF-8.
+        std::str::from_utf8(&self.bytes[self.start(i)..self.ends[i].0]).unwrap_or_default()
+    }
+
+    fn form(&self, i: usize) -> &[u8] {
+        &self.bytes[self.ends[i].0..self.ends[i].1]
     }
 
     /// Keeps the first `n` users.
     fn truncate(&mut self, n: usize) {
         if n < self.ends.len() {
-            let keep = n.checked_sub(1).map_or(0, |last| self.ends[last].1);
+            self.bytes.truncate(self.start(n));
             self.ends.truncate(n);
-            self.bytes.truncate(keep);
         }
     }
 }
@@ -123,11 +135,10 @@ impl ListingPage {
     pub fn from_overfetch(mut users: Listings, limit: usize) -> Self {
         let next_token = if users.len() > limit {
             users.truncate(limit);
-            users
-                .iter()
-                .last()
-                .map(|(id, _)| encode(id))
-                .unwrap_or_default()
+            match users.len() {
+                0 => String::new(),
+                n => encode(users.id(n - 1)),
+            }
         } else {
             String::new()
         };
