@@ -22,9 +22,7 @@ use prost_types::Struct;
 use roster::api::convert::{json_to_struct, required, struct_to_json};
 use roster::domain::{validate, JsonMap, Organization, Tenant, User};
 use roster::pb;
-use roster_fuzz::{
-    assert_invalid, has_non_finite, normalize_struct,
-};
+use roster_fuzz::{assert_invalid, has_non_finite, normalize_struct};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, bytes)) = data.split_first() else {

@@ -1,10 +1,9 @@
 //! Helpers shared by roster's fuzz targets and the corpus generator: the
-//! request-shape rules of `domain::directory` (private there, so mirrored
-//! here from the public `validate::*` functions), and independent models of
-//! the functions under test to compare against.
+//! expected INVALID_ARGUMENT shape, and independent models of the functions
+//! under test to compare against.
 
 use prost_types::{value::Kind, ListValue, Struct, Value};
-use roster::domain::{validate, Error, JsonMap, Organization, Result, Tenant, User};
+use roster::domain::{Error, Result};
 
 /// Asserts `result` is an `Invalid` error naming a field that starts with
 /// `field`, and that it turns into an INVALID_ARGUMENT status (what the
