@@ -357,9 +357,8 @@ impl<S: Store> Directory<S> {
         deadline: Instant,
     ) -> Result<()> {
         validate::user(&user)?;
-        let caller = &self.acting(who)?;
-        check_user_destination(caller, &user)?;
-        let caller = caller.clone();
+        let caller = self.acting(who)?;
+        check_user_destination(&caller, &user)?;
         self.store
             .write(deadline, move |txn| {
                 let tenant = tenant_in_scope(txn, &caller, &user.tenant_id)?;
@@ -401,9 +400,8 @@ impl<S: Store> Directory<S> {
         deadline: Instant,
     ) -> Result<()> {
         validate::user(&user)?;
-        let caller = &self.acting(who)?;
-        check_user_destination(caller, &user)?;
-        let caller = caller.clone();
+        let caller = self.acting(who)?;
+        check_user_destination(&caller, &user)?;
         self.store
             .write(deadline, move |txn| {
                 // A destination outside the caller's scope is refused before
@@ -451,9 +449,8 @@ impl<S: Store> Directory<S> {
         deadline: Instant,
     ) -> Result<()> {
         validate::id("id", &id)?;
-        let caller = &self.acting(who)?;
-        require(caller, Role::TenantAdmin, "users:write")?;
-        let caller = caller.clone();
+        let caller = self.acting(who)?;
+        require(&caller, Role::TenantAdmin, "users:write")?;
         self.store
             .write(deadline, move |txn| {
                 let user = txn.user(&id)?.ok_or_else(|| not_found("user", &id))?;
@@ -573,12 +570,11 @@ impl<S: Store> Directory<S> {
         deadline: Instant,
     ) -> Result<()> {
         validate::tenant(&tenant)?;
-        let caller = &self.acting(who)?;
-        require(caller, Role::OrgAdmin, "tenants:write")?;
-        if !tenant.org_id.is_empty() && !in_org_scope(caller, &tenant.org_id) {
+        let caller = self.acting(who)?;
+        require(&caller, Role::OrgAdmin, "tenants:write")?;
+        if !tenant.org_id.is_empty() && !in_org_scope(&caller, &tenant.org_id) {
             return Err(outside_org(&tenant.org_id));
         }
-        let caller = caller.clone();
         self.store
             .write(deadline, move |txn| {
                 let old = txn
@@ -614,9 +610,8 @@ impl<S: Store> Directory<S> {
         deadline: Instant,
     ) -> Result<()> {
         validate::id("id", &id)?;
-        let caller = &self.acting(who)?;
-        require(caller, Role::OrgAdmin, "tenants:write")?;
-        let caller = caller.clone();
+        let caller = self.acting(who)?;
+        require(&caller, Role::OrgAdmin, "tenants:write")?;
         self.store
             .write(deadline, move |txn| {
                 let tenant = txn.tenant(&id)?.ok_or_else(|| not_found("tenant", &id))?;

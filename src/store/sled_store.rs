@@ -323,11 +323,9 @@ impl Store for SledStore {
 }
 
 /// The listing form a scope index entry holds, if it holds one: entries
-/// written by earlier versions hold nothing or the JSON record (`{`, never
-/// the first byte of a listing form: a protobuf message with field 1
-/// first), and are listed from the record.
+/// written by earlier versions hold nothing, and are listed from the record.
 fn stored_listing(value: &[u8]) -> Option<&[u8]> {
-    (!value.is_empty() && value[0] != b'{').then_some(value)
+    (!value.is_empty()).then_some(value)
 }
 
 /// Every disagreement between the records and the indexes of a tree.
