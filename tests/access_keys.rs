@@ -459,57 +459,21 @@ async fn cached_impersonation_follows_every_write() {
         );
     }
     // hank now ranks above boss: boss may no longer act as hank.
-    s.admin()
-        .update_user(pb::UpdateUserRequest {
-            user: Some(pb::User {
-                id: "hank".into(),
-                roles: vec!["super-admin".into()],
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap();
+    set_role(&s, "hank", "super-admin").await;
     assert_code(
         as_hank.get_info(pb::GetUserInfoRequest {}).await,
         Code::PermissionDenied,
     );
     // Back to a user, then boss is demoted: boss may impersonate nobody.
-    s.admin()
-        .update_user(pb::UpdateUserRequest {
-            user: Some(pb::User {
-                id: "hank".into(),
-                roles: vec!["user".into()],
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap();
+    set_role(&s, "hank", "user").await;
     as_hank.update_config(config(9.0)).await.unwrap();
-    s.admin()
-        .update_user(pb::UpdateUserRequest {
-            user: Some(pb::User {
-                id: "boss".into(),
-                roles: vec!["user".into()],
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap();
+    set_role(&s, "boss", "user").await;
     assert_code(
         as_hank.update_config(config(10.0)).await,
         Code::PermissionDenied,
     );
     // hank is gone: NOT_FOUND once boss may impersonate again.
-    s.admin()
-        .update_user(pb::UpdateUserRequest {
-            user: Some(pb::User {
-                id: "boss".into(),
-                roles: vec!["org-admin".into()],
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap();
+    set_role(&s, "boss", "org-admin").await;
     as_hank.get_info(pb::GetUserInfoRequest {}).await.unwrap();
     s.admin()
         .delete_user(pb::DeleteUserRequest { id: "hank".into() })
@@ -519,4 +483,18 @@ async fn cached_impersonation_follows_every_write() {
         as_hank.get_info(pb::GetUserInfoRequest {}).await,
         Code::NotFound,
     );
+}
+
+/// Gives user `id` exactly the one role `role`, as the admin.
+async fn set_role(s: &TestServer, id: &str, role: &str) {
+    s.admin()
+        .update_user(pb::UpdateUserRequest {
+            user: Some(pb::User {
+                id: id.into(),
+                roles: vec![role.into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
 }
