@@ -513,11 +513,7 @@ async fn crash_cycles_keep_every_acknowledged_effect() {
             model.uncertain_tenants.extend(part.uncertain_tenants);
             model.uncertain_config.extend(part.uncertain_config);
         }
-        let check = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["check", "--data-dir"])
-            .arg(data_dir.path())
-            .output()
-            .unwrap();
+        let check = common::roster_check(data_dir.path());
         assert!(
             check.status.success(),
             "{context}: roster check: {}",

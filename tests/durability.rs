@@ -131,11 +131,7 @@ async fn acknowledged_writes_survive_kill_9() {
         server.kill9();
         stop.store(true, Ordering::Relaxed);
         // The killed store's records and indexes agree.
-        let check = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["check", "--data-dir"])
-            .arg(data_dir.path())
-            .output()
-            .unwrap();
+        let check = common::roster_check(data_dir.path());
         assert!(
             check.status.success(),
             "cycle {cycle}: {}{}",

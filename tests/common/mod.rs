@@ -248,6 +248,15 @@ pub async fn all_users(client: &mut Client, org: &str) -> Vec<pb::User> {
     }
 }
 
+/// Runs `roster check` on a stopped server's data directory.
+pub fn roster_check(data_dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["check", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .unwrap()
+}
+
 /// Waits until the server's health says SERVING (polling the condition, at
 /// most 30 s).
 pub async fn wait_serving(channel: Channel) {
