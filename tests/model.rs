@@ -1107,6 +1107,23 @@ fn pb_user(u: &UserSpec) -> pb::User {
     }
 }
 
+fn pb_org(id: &str, name: &str) -> pb::Organization {
+    pb::Organization {
+        id: id.into(),
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+fn pb_tenant(id: &str, name: &str, org: &str) -> pb::Tenant {
+    pb::Tenant {
+        id: id.into(),
+        name: name.into(),
+        org_id: org.into(),
+        ..Default::default()
+    }
+}
+
 fn config_of(s: Option<Struct>) -> BTreeMap<String, String> {
     s.unwrap_or_default()
         .fields
@@ -1126,21 +1143,13 @@ async fn call(c: &mut Client, op: &Op) -> Answer {
     match op {
         Op::CreateOrg { id, name } => c
             .create_organization(pb::CreateOrganizationRequest {
-                organization: Some(pb::Organization {
-                    id: id.to_string(),
-                    name: name.to_string(),
-                    ..Default::default()
-                }),
+                organization: Some(pb_org(id, name)),
             })
             .await
             .map(done),
         Op::UpdateOrg { id, name } => c
             .update_organization(pb::UpdateOrganizationRequest {
-                organization: Some(pb::Organization {
-                    id: id.to_string(),
-                    name: name.to_string(),
-                    ..Default::default()
-                }),
+                organization: Some(pb_org(id, name)),
             })
             .await
             .map(done),
@@ -1150,23 +1159,13 @@ async fn call(c: &mut Client, op: &Op) -> Answer {
             .map(done),
         Op::CreateTenant { id, name, org } => c
             .create_tenant(pb::CreateTenantRequest {
-                tenant: Some(pb::Tenant {
-                    id: id.to_string(),
-                    name: name.to_string(),
-                    org_id: org.to_string(),
-                    ..Default::default()
-                }),
+                tenant: Some(pb_tenant(id, name, org)),
             })
             .await
             .map(done),
         Op::UpdateTenant { id, name, org } => c
             .update_tenant(pb::UpdateTenantRequest {
-                tenant: Some(pb::Tenant {
-                    id: id.to_string(),
-                    name: name.to_string(),
-                    org_id: org.to_string(),
-                    ..Default::default()
-                }),
+                tenant: Some(pb_tenant(id, name, org)),
             })
             .await
             .map(done),
