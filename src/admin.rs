@@ -1,42 +1,135 @@
 //! Offline operations on a stopped server's store: `roster check`,
 //! `roster export` and `roster import` (JSON Lines, key digests included,
 //! never secrets), so operators can verify, back up, restore, and move off a
-//! damaged store.
+//! damaged store. [`run`] is the whole command, from its arguments to its
+//! exit status.
 
 use std::{
     collections::BTreeMap,
-    io::{BufRead, Write},
-    path::{Path, PathBuf},
+    fs::File,
+    io::{self, BufRead, BufReader, BufWriter, Write},
+    path::Path,
+    process::ExitCode,
     time::{Duration, Instant},
 };
 
-use crate::auth::keys;
-use crate::domain::{validate, AccessKey, Error, Result};
-use crate::store::{Record, SledStore, Store, Txn};
+use crate::api::listing;
+use crate::config::Command;
+use crate::domain::{validate, AccessKey, Error, KeyDigest, Result};
+use crate::store::{self, Create, Location, Record, Store, Txn};
+
+/// Runs an offline command: 0 when it succeeded, 1 when the store is
+/// inconsistent (each problem on standard output), 2 when it could not run
+/// (one line on standard error).
+pub fn run(command: Command) -> ExitCode {
+    let outcome = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(Error::from)
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                match command {
+                    Command::Check(store) => check(&Location::data_dir(&store.data_dir)).await,
+                    Command::Export { store, output } => {
+                        export_to(&Location::data_dir(&store.data_dir), &output).await
+                    }
+                    Command::Import { store, input } => {
+                        import_from(&Location::data_dir(&store.data_dir), &input).await
+                    }
+                    Command::Serve(_) => Err(Error::invalid("command", "`serve` is not offline")),
+                }
+            })
+        });
+    match outcome {
+        Ok(Outcome::Done(summary)) => {
+            eprintln!("roster: {summary}");
+            ExitCode::SUCCESS
+        }
+        Ok(Outcome::Inconsistent(problems)) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            eprintln!(
+                "roster: the store is inconsistent: {} problems",
+                problems.len()
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("roster: {}", e.chain());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// What an offline command found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It did what it was asked: a one-line summary.
+    Done(String),
+    /// The store is inconsistent: every problem, in words.
+    Inconsistent(Vec<String>),
+}
+
+/// Opens the existing store at `location` (never creates one).
+async fn open_existing(location: &Location) -> Result<std::sync::Arc<dyn Store>> {
+    let at = location.clone();
+    tokio::task::spawn_blocking(move || store::open(&at, Create::Never))
+        .await
+        .map_err(Error::internal)?
+}
+
+/// `roster check`.
+pub async fn check(location: &Location) -> Result<Outcome> {
+    let store = open_existing(location).await?;
+    let problems = store.check(&listing::form()).await?;
+    Ok(if problems.is_empty() {
+        Outcome::Done(format!("{location}: consistent"))
+    } else {
+        Outcome::Inconsistent(problems)
+    })
+}
+
+/// `roster export`: to the file `output`, or standard output for `-`.
+pub async fn export_to(location: &Location, output: &Path) -> Result<Outcome> {
+    let store = open_existing(location).await?;
+    let counts = if output == Path::new("-") {
+        export(&*store, &mut BufWriter::new(io::stdout().lock())).await?
+    } else {
+        let mut file = BufWriter::new(File::create(output)?);
+        let counts = export(&*store, &mut file).await?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        counts
+    };
+    Ok(Outcome::Done(format!("exported {counts}")))
+}
+
+/// `roster import`: from the file `input`, or standard input for `-`, into
+/// a new store; then checks it.
+pub async fn import_from(location: &Location, input: &Path) -> Result<Outcome> {
+    let at = location.clone();
+    let store = tokio::task::spawn_blocking(move || store::open(&at, Create::IfMissing))
+        .await
+        .map_err(Error::internal)??;
+    let counts = if input == Path::new("-") {
+        import(&*store, &mut io::stdin().lock()).await?
+    } else {
+        import(&*store, &mut BufReader::new(File::open(input)?)).await?
+    };
+    let problems = store.check(&listing::form()).await?;
+    Ok(if problems.is_empty() {
+        Outcome::Done(format!("imported {counts}; the store is consistent"))
+    } else {
+        Outcome::Inconsistent(problems)
+    })
+}
 
 /// The `format` of an export's header line.
 pub const FORMAT: &str = "roster-export";
 /// The version of the export format.
 pub const VERSION: u32 = 1;
-/// Records per store write during an import.
-const IMPORT_BATCH: usize = 1000;
-
-/// The store directory inside a data directory.
-pub fn store_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("store")
-}
-
-/// Opens the existing store of `data_dir` (never creates one).
-pub fn open_existing(data_dir: &Path) -> Result<SledStore> {
-    let dir = store_dir(data_dir);
-    if !dir.join("db").exists() {
-        return Err(Error::Storage(format!(
-            "no roster store in {}",
-            dir.display()
-        )));
-    }
-    SledStore::open(&dir, crate::api::convert::user_listing)
-}
+/// Records per store write during an import, and per read during an
+/// export.
+const BATCH: usize = 1000;
 
 /// How many records of each kind an export or import carried.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -65,7 +158,7 @@ impl std::fmt::Display for Counts {
 }
 
 /// Writes a header line and every record of `store` as JSON Lines.
-pub fn export(store: &impl Store, out: &mut dyn Write) -> Result<Counts> {
+pub async fn export(store: &dyn Store, out: &mut dyn Write) -> Result<Counts> {
     let mut counts = Counts::default();
     let header = Record::Header {
         format: FORMAT.into(),
@@ -73,12 +166,19 @@ pub fn export(store: &impl Store, out: &mut dyn Write) -> Result<Counts> {
     };
     serde_json::to_writer(&mut *out, &header)?;
     out.write_all(b"\n")?;
-    store.for_each_record(&mut |record| {
-        counts.add(&record);
-        serde_json::to_writer(&mut *out, &record)?;
-        out.write_all(b"\n")?;
-        Ok(())
-    })?;
+    let mut cursor = None;
+    loop {
+        let page = store.records(cursor.as_deref(), BATCH).await?;
+        for record in &page.records {
+            counts.add(record);
+            serde_json::to_writer(&mut *out, record)?;
+            out.write_all(b"\n")?;
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
     out.flush()?;
     Ok(counts)
 }
@@ -86,8 +186,8 @@ pub fn export(store: &impl Store, out: &mut dyn Write) -> Result<Counts> {
 /// Reads an export into `store`, which must be empty. Each batch of records
 /// is one durable write; if the import fails half-way, start again from an
 /// empty data directory.
-pub async fn import(store: &impl Store, input: &mut dyn BufRead) -> Result<Counts> {
-    if store.is_bootstrapped()? || !store.list_orgs("", 1)?.is_empty() {
+pub async fn import(store: &dyn Store, input: &mut dyn BufRead) -> Result<Counts> {
+    if store.is_bootstrapped().await? || !store.list_orgs("", 1).await?.is_empty() {
         return Err(Error::invalid(
             "data-dir",
             "the store is not empty; import into a new data directory",
@@ -107,7 +207,7 @@ pub async fn import(store: &impl Store, input: &mut dyn BufRead) -> Result<Count
         None => return Err(Error::invalid("input", "is empty")),
     }
     let mut counts = Counts::default();
-    let mut batch = Vec::with_capacity(IMPORT_BATCH);
+    let mut batch = Vec::with_capacity(BATCH);
     for (i, line) in lines {
         let line = line?;
         if line.trim().is_empty() {
@@ -119,7 +219,7 @@ pub async fn import(store: &impl Store, input: &mut dyn BufRead) -> Result<Count
             .map_err(|e| Error::invalid("input", format!("line {}: {e}", i + 1)))?;
         counts.add(&record);
         batch.push(record);
-        if batch.len() == IMPORT_BATCH {
+        if batch.len() == BATCH {
             write_batch(store, std::mem::take(&mut batch)).await?;
         }
     }
@@ -139,7 +239,7 @@ fn validate_record(record: &Record) -> Result<()> {
         Record::User(u) => {
             validate::id("user.id", &u.id)?;
             validate::id("user.org_id", &u.org_id)?;
-            validate::optional_id("user.tenant_id", &u.tenant_id)
+            validate::optional_id("user.tenant_id", u.tenant_id.as_deref())
         }
         Record::AccessKey {
             digest,
@@ -147,7 +247,7 @@ fn validate_record(record: &Record) -> Result<()> {
             name,
             ..
         } => {
-            if keys::parse_digest_hex(digest).is_none() {
+            if KeyDigest::from_hex(digest).is_none() {
                 return Err(Error::invalid("digest", "is not 64 hex digits"));
             }
             validate::id("user_id", user_id)?;
@@ -158,43 +258,52 @@ fn validate_record(record: &Record) -> Result<()> {
     }
 }
 
-async fn write_batch(store: &impl Store, batch: Vec<Record>) -> Result<()> {
+async fn write_batch(store: &dyn Store, batch: Vec<Record>) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
     let deadline = Instant::now() + Duration::from_secs(600);
+    let form = listing::form();
     store
-        .write(deadline, move |txn: &mut dyn Txn| {
-            for record in batch {
-                match record {
-                    Record::Header { .. } => {}
-                    Record::Organization(o) => txn.put_org(&o)?,
-                    Record::Tenant(t) => txn.put_tenant(&t)?,
-                    Record::User(u) => txn.put_user(None, &u)?,
-                    Record::AccessKey {
-                        digest,
-                        user_id,
-                        name,
-                        redacted,
-                        created_at,
-                    } => {
-                        let digest = keys::parse_digest_hex(&digest)
-                            .ok_or_else(|| Error::invalid("digest", "is not 64 hex digits"))?;
-                        txn.put_key(
-                            &digest,
-                            &AccessKey {
-                                user_id,
-                                name,
-                                redacted,
-                                created_at,
-                            },
-                        )?;
-                    }
-                    Record::Config { user_id, config } => txn.put_config(&user_id, &config)?,
-                    Record::Bootstrapped => txn.set_bootstrapped()?,
+        .write(deadline, batch, move |txn, batch| {
+            Box::pin(async move {
+                for record in batch {
+                    put_record(txn, record, &form).await?;
                 }
-            }
-            Ok(())
+                Ok(())
+            })
         })
         .await
+}
+
+async fn put_record(
+    txn: &mut dyn Txn,
+    record: &Record,
+    form: &crate::domain::ListingForm,
+) -> Result<()> {
+    match record {
+        Record::Header { .. } => Ok(()),
+        Record::Organization(o) => txn.put_org(o).await,
+        Record::Tenant(t) => txn.put_tenant(t).await,
+        Record::User(u) => txn.put_user(None, u, form).await,
+        Record::AccessKey {
+            digest,
+            user_id,
+            name,
+            redacted,
+            created_at,
+        } => {
+            let digest = KeyDigest::from_hex(digest)
+                .ok_or_else(|| Error::invalid("digest", "is not 64 hex digits"))?;
+            let key = AccessKey {
+                user_id: user_id.clone(),
+                name: name.clone(),
+                redacted: redacted.clone(),
+                created_at: *created_at,
+            };
+            txn.put_key(&digest, &key).await
+        }
+        Record::Config { user_id, config } => txn.put_config(user_id, config).await,
+        Record::Bootstrapped => txn.set_bootstrapped().await,
+    }
 }

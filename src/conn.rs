@@ -1,5 +1,5 @@
 //! Bounds on connections, so that floods of idle connections cannot take
-//! the server down (SPEC §8):
+//! the server down (docs/contract.md §8):
 //!
 //! - at most `--max-connections` at once: past that roster stops accepting
 //!   (new connections wait in the kernel's backlog) until one closes;

@@ -7,11 +7,16 @@
 //! - [`conn`]: bounds on connections (how many, how long to say hello).
 //! - [`api`]: the `roster.v1.UserService` handlers; the only module that
 //!   knows the generated proto types.
-//! - [`auth`]: access keys, roles and permissions, callers.
-//! - [`domain`]: records, data rules, paging, errors and the [`domain::Directory`]
-//!   that runs every operation.
-//! - [`store`]: the `Store` trait and its sled implementation.
+//! - [`directory`]: every operation, over any store.
+//! - [`auth`]: authentication (access keys, callers, impersonation, the
+//!   caches) and authorization (permissions, roles, scopes).
+//! - [`domain`]: records, data rules, paging and the one error type.
+//! - [`store`]: the `Store` contract, the one way to open a store, and the
+//!   embedded (sled) backend.
 //! - [`admin`]: `roster check`, `export` and `import` on a stopped store.
+//!
+//! Layers, each importing only those below it: `server`, `admin` →
+//! `api` → `directory` → `auth` → `store` → `domain`.
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -19,6 +24,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod conn;
+pub mod directory;
 pub mod domain;
 pub mod server;
 pub mod store;

@@ -147,8 +147,12 @@ async fn check_reports_inconsistencies() {
         let mut svc: roster::domain::User =
             serde_json::from_slice(&db.get("u/svc").unwrap().unwrap()).unwrap();
         svc.name = "renamed behind the index's back".into();
-        db.insert("tu/acme-eu/svc", roster::api::convert::user_listing(&svc))
-            .unwrap();
+        // A kept listing form of the current version (0x00, version, form).
+        let form = roster::api::listing::form();
+        let mut kept = vec![0];
+        kept.extend_from_slice(&form.version.to_le_bytes());
+        kept.extend_from_slice(&(form.encode)(&svc));
+        db.insert("tu/acme-eu/svc", kept).unwrap();
         db.insert(
             format!("k/{}", "ab".repeat(32)),
             br#"{"user_id":"nobody","name":"x","redacted":"rk_...x","created_at":1}"#.to_vec(),

@@ -71,7 +71,7 @@ impl Rng {
 
 fn seed() -> u64 {
     let bytes = roster::auth::keys::digest(roster::auth::keys::generate().unwrap().expose());
-    u64::from_le_bytes(bytes[..8].try_into().unwrap()) | 1
+    u64::from_le_bytes(bytes.0[..8].try_into().unwrap()) | 1
 }
 
 fn user_msg(id: &str, org: &str, tenant: &str, name: &str) -> pb::User {

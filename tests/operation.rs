@@ -370,9 +370,9 @@ async fn one_log_event_per_rpc_and_no_secrets() {
 async fn not_serving_until_the_store_is_open() {
     common::init_logs();
     let data_dir = tempfile::tempdir().unwrap();
-    let holder = roster::store::SledStore::open(
-        &data_dir.path().join("store"),
-        roster::api::convert::user_listing,
+    let holder = roster::store::open(
+        &roster::store::Location::data_dir(data_dir.path()),
+        roster::store::Create::IfMissing,
     )
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

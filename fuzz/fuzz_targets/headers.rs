@@ -1,6 +1,6 @@
 //! Arbitrary bytes as a request header value: `authorization` (through
 //! `auth::bearer`, then `keys::plausible` on the key), `grpc-timeout`
-//! (`layer::parse_grpc_timeout`), and as text for `keys::parse_digest_hex`
+//! (`layer::parse_grpc_timeout`), and as text for `KeyDigest::from_hex`
 //! (export files and the store's key index) and `keys::redact`.
 //!
 //! Invariants, each against an independent model:
@@ -13,7 +13,7 @@
 //!   key makes it implausible;
 //! - `parse_grpc_timeout` accepts exactly 1-8 ASCII digits and a unit of
 //!   `HMSmun`, with the duration they spell;
-//! - `parse_digest_hex` accepts exactly 64 hex digits, and what it answers
+//! - `KeyDigest::from_hex` accepts exactly 64 hex digits, and what it answers
 //!   prints back as the same digits (lowercased);
 //! - `redact` shows at most the `rk_` prefix and the last 4 characters.
 #![no_main]
@@ -24,6 +24,7 @@ use http::HeaderValue;
 use libfuzzer_sys::fuzz_target;
 use roster::api::layer::parse_grpc_timeout;
 use roster::auth::{bearer, keys};
+use roster::domain::KeyDigest;
 use roster_fuzz::key_checksum;
 
 fuzz_target!(|data: &[u8]| {
@@ -46,15 +47,15 @@ fuzz_target!(|data: &[u8]| {
         );
     }
 
-    let digest = keys::parse_digest_hex(text);
+    let digest = KeyDigest::from_hex(text);
     let is_hex = text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
     assert_eq!(
         digest.is_some(),
         is_hex,
-        "parse_digest_hex({text:?}) = {digest:?}"
+        "KeyDigest::from_hex({text:?}) = {digest:?}"
     );
     if let Some(d) = digest {
-        assert_eq!(keys::digest_hex(&d), text.to_ascii_lowercase());
+        assert_eq!(d.to_hex(), text.to_ascii_lowercase());
     }
 });
 

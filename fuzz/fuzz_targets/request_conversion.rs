@@ -134,14 +134,14 @@ fn create_user(user: Option<pb::User>) {
             &domain.id,
             &domain.name,
             &domain.email,
-            &domain.tenant_id,
+            domain.tenant_id.as_deref().unwrap_or_default(),
             &domain.org_id
         ),
         (
             &user.id,
             &user.name,
             &user.email,
-            &user.tenant_id,
+            user.tenant_id.as_str(),
             &user.org_id
         )
     );
@@ -154,7 +154,10 @@ fn create_user(user: Option<pb::User>) {
         Ok(()) => {
             check_id(&domain.id);
             check_name(&domain.name, false);
-            check_optional_id(&domain.tenant_id);
+            if let Some(tenant) = &domain.tenant_id {
+                assert!(!tenant.is_empty(), "an absent tenant is None, not \"\"");
+                check_id(tenant);
+            }
             check_optional_id(&domain.org_id);
             if !domain.email.is_empty() {
                 let (local, host) = domain.email.split_once('@').expect("an email has @");

@@ -95,7 +95,7 @@ impl TryFrom<pb::User> for User {
             id,
             name,
             email,
-            tenant_id,
+            tenant_id: (!tenant_id.is_empty()).then_some(tenant_id),
             org_id,
             variables: struct_to_json("user.variables", variables)?,
             roles,
@@ -110,7 +110,7 @@ impl From<User> for pb::User {
         pb::User {
             id: u.id,
             name: u.name,
-            tenant_id: u.tenant_id,
+            tenant_id: u.tenant_id.unwrap_or_default(),
             org_id: u.org_id,
             variables: Some(json_to_struct(u.variables)),
             roles: u.roles,
@@ -119,13 +119,6 @@ impl From<User> for pb::User {
             updated_at: u.updated_at,
         }
     }
-}
-
-/// A user's listing form in the store (see `store::Listing`): the protobuf
-/// encoding of its `roster.v1.User`, which ListUsers splices into its answer
-/// as it is.
-pub fn user_listing(user: &User) -> Vec<u8> {
-    prost::Message::encode_to_vec(&pb::User::from(user.clone()))
 }
 
 impl TryFrom<pb::Tenant> for Tenant {

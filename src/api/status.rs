@@ -13,6 +13,12 @@ pub const ERROR_DOMAIN: &str = "roster.v1";
 
 impl From<Error> for Status {
     fn from(e: Error) -> Status {
+        if matches!(e, Error::Storage(_) | Error::Internal(_)) {
+            // The causes may name files or records: log them, do not send
+            // them.
+            tracing::error!(error = %e.chain(), "call failed inside the server");
+            return Status::internal("internal error");
+        }
         let message = e.to_string();
         match e {
             Error::Unauthenticated => Status::unauthenticated(message),
@@ -40,11 +46,7 @@ impl From<Error> for Status {
             }
             Error::DeadlineExceeded => Status::deadline_exceeded(message),
             Error::Unavailable(_) => Status::unavailable(message),
-            Error::Storage(detail) => {
-                // The detail may name files or records: log it, do not send it.
-                tracing::error!(error = %detail, "storage failure");
-                Status::internal("internal storage error")
-            }
+            Error::Storage(_) | Error::Internal(_) => Status::internal("internal error"),
         }
     }
 }
@@ -70,7 +72,7 @@ fn info<const N: usize>(
 mod tests {
     use super::*;
 
-    /// Every domain error maps to the code of SPEC §9.
+    /// Every domain error maps to the code of docs/contract.md §9.
     #[test]
     fn codes() {
         let cases = [

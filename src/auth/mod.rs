@@ -1,19 +1,26 @@
-//! Who is calling: access keys, their format and digests, built-in roles and
-//! permissions, and turning request metadata into a [`Caller`].
+//! Who is calling and what it may do: the one home of authentication
+//! (request headers → the acting [`Caller`], with both caches and
+//! impersonation, in [`Authenticator`]) and of authorization (the
+//! [`permissions`] tables and the scope rules of [`access`]).
 //!
 //! Invariant: this is the only module that sees a key's secret; it leaves
 //! here as a digest or a redacted string.
 
+pub mod access;
+mod authenticator;
 pub mod keys;
-pub mod roles;
+pub mod permissions;
 
+pub use authenticator::Authenticator;
 pub use keys::Secret;
-pub use roles::Role;
+pub use permissions::{Operation, Permission, Permissions, Role, Scope};
 
 use std::sync::Arc;
 
-use crate::domain::{Error, KeyDigest, Result, User};
-use crate::store::Reader;
+use crate::domain::{Error, Result, User};
+
+/// The request header naming the user a call acts as.
+pub const IMPERSONATE_HEADER: &str = "x-roster-impersonate-user";
 
 /// The user a call acts as, and who authenticated it.
 #[derive(Clone, Debug)]
@@ -24,20 +31,18 @@ pub struct Caller {
     pub role: Role,
     /// The authenticated user's id when it impersonates `user`.
     pub impersonator: Option<String>,
-    /// `user`'s permissions, sorted (worked out once: the caller is cached).
-    pub permissions: Vec<&'static str>,
+    /// `user`'s permissions (worked out once: the caller is cached).
+    pub permissions: Permissions,
 }
 
 impl Caller {
     /// Wraps a user.
     pub fn new(user: User) -> Self {
-        let role = Role::highest(&user.roles);
-        let permissions = roles::permissions(&user.roles);
         Caller {
+            role: Role::highest(&user.roles),
+            permissions: Permissions::of_roles(&user.roles),
             user,
-            role,
             impersonator: None,
-            permissions,
         }
     }
 
@@ -47,16 +52,65 @@ impl Caller {
     }
 }
 
+/// What a request presents: its access key and the user it asks to act
+/// as, read from its headers (gRPC metadata are HTTP headers).
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// The key from `authorization: Bearer <key>`, if the header is
+    /// well-formed.
+    pub key: Option<Secret>,
+    /// The impersonation header's value; `Err` if it is not text.
+    pub impersonate: Result<Option<String>, ()>,
+}
+
+impl Credentials {
+    /// Reads the credentials of a request.
+    pub fn from_headers(headers: &http::HeaderMap) -> Self {
+        let key = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer)
+            .map(|k| Secret::new(k.to_owned()));
+        let impersonate = match headers.get(IMPERSONATE_HEADER) {
+            None => Ok(None),
+            Some(v) => v.to_str().map(|s| Some(s.to_owned())).map_err(|_| ()),
+        };
+        Credentials { key, impersonate }
+    }
+
+    /// The impersonation target as sent, when it is text (for the log).
+    pub fn impersonating(&self) -> Option<&str> {
+        self.impersonate.as_ref().ok().and_then(|i| i.as_deref())
+    }
+}
+
 /// An authenticated request before impersonation is settled: the key's
-/// owner and the user it asks to act as (`x-roster-impersonate-user`).
-/// Operations turn it into the acting [`Caller`] through
-/// `Directory::acting`, after checking the request's shape.
+/// owner and the user it asks to act as. Operations turn it into the acting
+/// [`Caller`] through [`Authenticator::acting`], after checking the
+/// request's shape (docs/contract.md §4's order of checks).
 #[derive(Clone, Debug)]
 pub struct Authenticated {
     /// The key's owner (shared with the authentication cache).
     pub caller: Arc<Caller>,
     /// The user to act as, if the request asks.
     pub impersonate: Option<String>,
+}
+
+impl Authenticated {
+    /// The authenticated `caller`'s request: whom `credentials` ask to act
+    /// as. A malformed impersonation header is INVALID_ARGUMENT (checked
+    /// after the key, so a bad key is UNAUTHENTICATED whatever else is
+    /// wrong).
+    pub fn new(caller: Arc<Caller>, credentials: &Credentials) -> Result<Self> {
+        let impersonate = credentials
+            .impersonate
+            .clone()
+            .map_err(|()| Error::invalid(IMPERSONATE_HEADER, "must be printable ASCII"))?;
+        Ok(Authenticated {
+            caller,
+            impersonate,
+        })
+    }
 }
 
 /// The key in an `authorization` header value: `Bearer <key>`, the scheme
@@ -67,20 +121,11 @@ pub fn bearer(value: &str) -> Option<&str> {
         .then_some(key)
 }
 
-/// Authenticates the key with this digest (of a plausible key, see
-/// `keys::plausible`): the user it belongs to. Every failure is the same
-/// `Error::Unauthenticated`.
-pub fn authenticate_digest(store: &impl Reader, digest: &KeyDigest) -> Result<Caller> {
-    let record = store.key(digest)?.ok_or(Error::Unauthenticated)?;
-    let user = store.user(&record.user_id)?.ok_or(Error::Unauthenticated)?;
-    Ok(Caller::new(user))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The header grammar of SPEC §3.
+    /// The header grammar of docs/contract.md §3.
     #[test]
     fn bearer_header() {
         assert_eq!(bearer("Bearer abc"), Some("abc"));

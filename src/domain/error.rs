@@ -40,10 +40,20 @@ pub enum Error {
     /// The server is starting or shutting down.
     #[error("{0}")]
     Unavailable(&'static str),
-    /// Storage or I/O failed. The text goes to the log, never to the client.
+    /// Storage or I/O failed. The cause (with its own causes) goes to the
+    /// log, never to the client.
     #[error("storage failure: {0}")]
-    Storage(String),
+    Storage(#[source] Cause),
+    /// Something other than storage failed inside the server: the operating
+    /// system's random number generator, a task that panicked. Logged like
+    /// `Storage`, never sent.
+    #[error("internal failure: {0}")]
+    Internal(#[source] Cause),
 }
+
+/// The underlying cause of a storage or internal failure, with its source
+/// chain intact (a message alone converts too: `"...".into()`).
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 impl Error {
     /// An `Invalid` error for `field`.
@@ -54,6 +64,29 @@ impl Error {
         }
     }
 
+    /// A `Storage` error caused by `cause`.
+    pub fn storage(cause: impl Into<Cause>) -> Self {
+        Error::Storage(cause.into())
+    }
+
+    /// An `Internal` error caused by `cause`.
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        Error::Internal(cause.into())
+    }
+
+    /// The error and each of its causes, outermost first, joined by `: `
+    /// (what the log shows of a storage or internal failure).
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self).and_then(|s| s.source());
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
     /// A `PermissionDenied` error.
     pub fn denied(why: impl Into<String>) -> Self {
         Error::PermissionDenied(why.into())
@@ -62,15 +95,20 @@ impl Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::Storage(e.to_string())
+        Error::storage(e)
     }
 }
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
-        Error::Storage(format!("corrupt record: {e}"))
+        Error::Storage(Box::new(Corrupt(e)))
     }
 }
 
 /// Result with roster's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A record that does not decode.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt record")]
+struct Corrupt(#[source] serde_json::Error);

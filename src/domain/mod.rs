@@ -1,15 +1,15 @@
-//! roster's domain: the records, the data rules, paging, the one error type,
-//! and the [`Directory`] that runs every operation.
+//! roster's domain: the records, the data rules, paging and the one error
+//! type. Plain data and pure functions: the lowest layer, importing no other
+//! part of roster.
 //!
-//! Invariant: nothing here imports tonic or prost; the API layer converts.
+//! Invariant: nothing here imports tonic or prost (the API layer converts),
+//! nor the store or authentication.
 
-mod directory;
 mod error;
 mod model;
 pub mod paging;
 pub mod validate;
 
-pub use directory::{Directory, IMPERSONATE_FIELD};
-pub use error::{Error, Result};
+pub use error::{Cause, Error, Result};
 pub use model::{now_millis, AccessKey, JsonMap, KeyDigest, Organization, Tenant, User};
-pub use paging::{ListingPage, Listings, Page, PageRequest};
+pub use paging::{ListingForm, ListingPage, Listings, Page, PageRequest};

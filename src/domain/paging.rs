@@ -1,4 +1,4 @@
-//! Pages of lists (SPEC §6): sizes, and opaque tokens that carry the last id
+//! Pages of lists (docs/contract.md §6): sizes, and opaque tokens that carry the last id
 //! of the previous page, so they stay valid while objects come and go.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
@@ -61,8 +61,25 @@ impl<T> Page<T> {
     }
 }
 
+/// How users are listed: the bytes a page of users is made of, and the
+/// version of that encoding. The surface that answers ListUsers supplies it
+/// (its protobuf encoding of a user); the directory and the store only pass
+/// the bytes along. A store may keep each user's form beside its index
+/// entries and hand it out as it is while `version` matches, so that a page
+/// costs no decoding and encoding per user; a form of another version is a
+/// stale cache entry, listed through `encode` instead. Changing the
+/// encoding therefore needs only a new `version`, never a migration.
+#[derive(Clone, Copy, Debug)]
+pub struct ListingForm {
+    /// Names the encoding; any change to what `encode` answers needs a new
+    /// one.
+    pub version: u32,
+    /// A user's listing form.
+    pub encode: fn(&super::User) -> Vec<u8>,
+}
+
 /// Users as the store lists them: each one's id and listing form
-/// (`store::Listing`), back to back in one buffer: a page is read on every
+/// ([`ListingForm`]), back to back in one buffer: a page is read on every
 /// ListUsers, and this costs no allocation per user.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Listings {

@@ -1,4 +1,4 @@
-//! The data rules of SPEC §5 as functions: each checks one value and names
+//! The data rules of docs/contract.md §5 as functions: each checks one value and names
 //! the offending field in its error.
 
 use super::{Error, JsonMap, Organization, Result, Tenant, User};
@@ -50,13 +50,15 @@ pub fn id(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// An optional id: empty, or valid as `id`.
-pub fn optional_id(field: &str, value: &str) -> Result<()> {
-    if value.is_empty() {
-        Ok(())
-    } else {
-        id(field, value)
-    }
+/// `value`, unless it is empty: the proto's way of leaving an optional id
+/// out.
+pub fn non_empty(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
+}
+
+/// An optional id: absent, or valid as `id`.
+pub fn optional_id(field: &str, value: Option<&str>) -> Result<()> {
+    value.map_or(Ok(()), |value| id(field, value))
 }
 
 /// A display name: at most 256 characters, required when `required`.
@@ -173,8 +175,8 @@ pub fn user(user: &User) -> Result<()> {
     id("user.id", &user.id)?;
     name("user.name", &user.name, false)?;
     email("user.email", &user.email)?;
-    optional_id("user.tenant_id", &user.tenant_id)?;
-    optional_id("user.org_id", &user.org_id)?;
+    optional_id("user.tenant_id", user.tenant_id.as_deref())?;
+    optional_id("user.org_id", non_empty(&user.org_id))?;
     roles("user.roles", &user.roles)?;
     variables("user.variables", &user.variables)
 }
@@ -183,7 +185,7 @@ pub fn user(user: &User) -> Result<()> {
 pub fn tenant(tenant: &Tenant) -> Result<()> {
     id("tenant.id", &tenant.id)?;
     name("tenant.name", &tenant.name, true)?;
-    optional_id("tenant.org_id", &tenant.org_id)?;
+    optional_id("tenant.org_id", non_empty(&tenant.org_id))?;
     variables("tenant.variables", &tenant.variables)
 }
 
@@ -243,7 +245,7 @@ pub fn json_size(value: &JsonMap) -> usize {
 mod tests {
     use super::*;
 
-    /// The id grammar of SPEC §5, at its edges.
+    /// The id grammar of docs/contract.md §5, at its edges.
     #[test]
     fn ids() {
         for ok in ["a", "A9", "u.s@e+r-_x", &"a".repeat(128)] {

@@ -1,22 +1,87 @@
-//! The store: a narrow trait over roster's records, and its sled
-//! implementation.
+//! The store: the one seam between roster's rules and its storage. The
+//! traits here are the whole contract; [`open`] picks the backend from the
+//! configuration, and nothing outside this module names a backend type.
 //!
-//! Invariants every implementation keeps:
-//! - each `write` is one atomic change, applied whole or not at all, in one
-//!   serial order with every other write;
-//! - a `write` answered `Ok` is durable (synced to disk, not only flushed);
-//! - a `write` whose deadline has passed before it reaches the store is not
+//! Invariants every backend keeps (the conformance suite in
+//! `tests/store.rs` pins each one):
+//! - a write is one atomic change, applied whole or not at all, serializable
+//!   with every other write, from this process or any other sharing the
+//!   store;
+//! - a write's change may run more than once (a backend retries it after a
+//!   serialization failure): it reads and writes only through its [`Txn`]
+//!   and has no other side effects;
+//! - a write answered `Ok` is durable (synced, not only flushed);
+//! - a write whose deadline has passed before it reaches the store is not
 //!   applied and answers `Error::DeadlineExceeded`;
 //! - indexes (organization → tenants/users, tenant → users, user → keys,
-//!   super-admins) always agree with the records: callers never maintain them.
+//!   super-admins) always agree with the records: callers never maintain
+//!   them;
+//! - [`Store::revision`] grows, before the write is acknowledged, with every
+//!   change that may alter what an access key authenticates as.
 
-mod sled_store;
+mod sled;
 
-use std::{future::Future, time::Instant};
+use std::{
+    any::Any,
+    future::Future,
+    path::{Path, PathBuf},
+    pin::Pin,
+    sync::Arc,
+    time::Instant,
+};
 
-pub use sled_store::SledStore;
+use crate::domain::{
+    AccessKey, Error, JsonMap, KeyDigest, ListingForm, Listings, Organization, Result, Tenant, User,
+};
 
-use crate::domain::{AccessKey, JsonMap, KeyDigest, Listings, Organization, Result, Tenant, User};
+/// Where the store lives, as configured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// The embedded store (sled) in this directory.
+    Dir(PathBuf),
+}
+
+impl Location {
+    /// The embedded store of a data directory (its `store/` folder).
+    pub fn data_dir(data_dir: &Path) -> Self {
+        Location::Dir(data_dir.join("store"))
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Dir(dir) => write!(f, "{}", dir.display()),
+        }
+    }
+}
+
+/// Whether [`open`] may create a store that does not exist yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Create {
+    /// Create it (the server).
+    IfMissing,
+    /// Only open an existing one (`roster check` and `export`).
+    Never,
+}
+
+/// Opens the store at `location`. `Error::Unavailable` means another
+/// process holds it (the embedded store allows one process at a time).
+/// Blocking: call it from a blocking context (`spawn_blocking`) on a
+/// runtime.
+pub fn open(location: &Location, create: Create) -> Result<Arc<dyn Store>> {
+    match location {
+        Location::Dir(dir) => {
+            if create == Create::Never && !sled::exists(dir) {
+                return Err(Error::storage(format!(
+                    "no roster store in {}",
+                    dir.display()
+                )));
+            }
+            Ok(Arc::new(sled::SledStore::open(dir)?))
+        }
+    }
+}
 
 /// One record of a store, as `roster export` writes it (one JSON object per
 /// line, tagged by `kind`) and `roster import` reads it. Indexes are not
@@ -49,13 +114,13 @@ pub enum Record {
     Bootstrapped,
 }
 
-/// A user's listing form: the bytes a page of users is made of. The store
-/// keeps them beside each organization and tenant index entry, written with
-/// the record, so that a page is one range scan handed out as is. roster
-/// opens its store with `api::convert::user_listing` (the protobuf encoding
-/// of `roster.v1.User`, which ListUsers splices into its answer); the store
-/// itself never looks inside.
-pub type Listing = fn(&User) -> Vec<u8>;
+/// A run of records in export order, and where the next run starts.
+#[derive(Debug, Default)]
+pub struct RecordPage {
+    pub records: Vec<Record>,
+    /// The cursor of the next page (opaque); `None` after the last record.
+    pub next: Option<String>,
+}
 
 /// Which users to list.
 #[derive(Clone, Copy, Debug)]
@@ -66,98 +131,143 @@ pub enum UserScope<'a> {
     Tenant(&'a str),
 }
 
-/// Reads of the latest committed state. List methods return at most `limit`
-/// items sorted by id (keys: by name), starting after `after` (`""` for the
+/// Reads of the latest committed state (or, through a [`Txn`], of the state
+/// the change started from). List methods return at most `limit` items
+/// sorted by id (keys: by name), starting after `after` (`""` for the
 /// start).
-pub trait Reader {
-    fn org(&self, id: &str) -> Result<Option<Organization>>;
-    fn tenant(&self, id: &str) -> Result<Option<Tenant>>;
-    fn user(&self, id: &str) -> Result<Option<User>>;
-    fn key(&self, digest: &KeyDigest) -> Result<Option<AccessKey>>;
+#[async_trait::async_trait]
+pub trait Reader: Send + Sync {
+    async fn org(&self, id: &str) -> Result<Option<Organization>>;
+    async fn tenant(&self, id: &str) -> Result<Option<Tenant>>;
+    async fn user(&self, id: &str) -> Result<Option<User>>;
+    async fn key(&self, digest: &KeyDigest) -> Result<Option<AccessKey>>;
     /// The digest of the user's key of that name.
-    fn key_digest(&self, user_id: &str, name: &str) -> Result<Option<KeyDigest>>;
+    async fn key_digest(&self, user_id: &str, name: &str) -> Result<Option<KeyDigest>>;
     /// The user's configuration; empty when none is stored.
-    fn config(&self, user_id: &str) -> Result<JsonMap>;
-    fn list_orgs(&self, after: &str, limit: usize) -> Result<Vec<Organization>>;
-    fn list_tenants(&self, org_id: &str, after: &str, limit: usize) -> Result<Vec<Tenant>>;
-    fn list_users(&self, scope: UserScope<'_>, after: &str, limit: usize) -> Result<Vec<User>>;
-    fn list_keys(&self, user_id: &str, after: &str, limit: usize) -> Result<Vec<AccessKey>>;
-    /// How many keys the user has.
-    fn count_keys(&self, user_id: &str) -> Result<usize>;
-    /// Whether the organization has any tenant.
-    fn org_has_tenants(&self, org_id: &str) -> Result<bool>;
-    /// Whether the organization, or with `UserScope::Tenant` the tenant, has
-    /// any user.
-    fn has_users(&self, scope: UserScope<'_>) -> Result<bool>;
-    /// How many users hold `super-admin`, counting no further than `limit`.
-    fn count_super_admins(&self, limit: usize) -> Result<usize>;
-    /// Whether the first-start bootstrap has happened.
-    fn is_bootstrapped(&self) -> Result<bool>;
-}
-
-/// The writes of one atomic change. Reads through a `Txn` see the state
-/// before the change (not its own pending writes).
-pub trait Txn: Reader {
-    /// Creates or replaces an organization.
-    fn put_org(&mut self, org: &Organization) -> Result<()>;
-    /// Deletes an organization (the caller checked it is empty).
-    fn delete_org(&mut self, id: &str) -> Result<()>;
-    /// Creates or replaces a tenant; its organization must not change.
-    fn put_tenant(&mut self, tenant: &Tenant) -> Result<()>;
-    /// Deletes a tenant (the caller checked it has no users).
-    fn delete_tenant(&mut self, tenant: &Tenant) -> Result<()>;
-    /// Creates (`old` = None) or replaces a user, moving its index entries.
-    fn put_user(&mut self, old: Option<&User>, new: &User) -> Result<()>;
-    /// Deletes a user with its keys and configuration.
-    fn delete_user(&mut self, user: &User) -> Result<()>;
-    /// Stores a key under its digest.
-    fn put_key(&mut self, digest: &KeyDigest, key: &AccessKey) -> Result<()>;
-    /// Deletes a key.
-    fn delete_key(&mut self, digest: &KeyDigest, key: &AccessKey) -> Result<()>;
-    /// Replaces a user's configuration.
-    fn put_config(&mut self, user_id: &str, config: &JsonMap) -> Result<()>;
-    /// Records that the first-start bootstrap happened.
-    fn set_bootstrapped(&mut self) -> Result<()>;
-}
-
-/// A store of roster's records.
-pub trait Store: Reader + Send + Sync + 'static {
-    /// Runs `f` as one atomic, durable change. `f` runs in the store's serial
-    /// order, so what it reads cannot change before its writes apply. If `f`
-    /// returns an error nothing is applied.
-    fn write<T, F>(&self, deadline: Instant, f: F) -> impl Future<Output = Result<T>> + Send
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut dyn Txn) -> Result<T> + Send + 'static;
-
-    /// Flushes and syncs everything to disk (used at shutdown).
-    fn sync(&self) -> Result<()>;
-
-    /// Up to `limit` users of `scope` after the id `after`, by id: each id
-    /// and the user's listing form (see [`Listing`]).
-    fn list_user_listings(
+    async fn config(&self, user_id: &str) -> Result<JsonMap>;
+    async fn list_orgs(&self, after: &str, limit: usize) -> Result<Vec<Organization>>;
+    async fn list_tenants(&self, org_id: &str, after: &str, limit: usize) -> Result<Vec<Tenant>>;
+    async fn list_users(
         &self,
         scope: UserScope<'_>,
         after: &str,
         limit: usize,
+    ) -> Result<Vec<User>>;
+    /// Up to `limit` users of `scope` after the id `after`, by id, each in
+    /// its listing form. A backend may keep the forms it was given with each
+    /// write (see [`Txn::put_user`]) and hand them out as they are while
+    /// their version is `form.version`; any other user it lists through
+    /// `form.encode`.
+    async fn list_user_listings(
+        &self,
+        scope: UserScope<'_>,
+        after: &str,
+        limit: usize,
+        form: &ListingForm,
     ) -> Result<Listings>;
+    async fn list_keys(&self, user_id: &str, after: &str, limit: usize) -> Result<Vec<AccessKey>>;
+    /// How many keys the user has.
+    async fn count_keys(&self, user_id: &str) -> Result<usize>;
+    /// Whether the organization has any tenant.
+    async fn org_has_tenants(&self, org_id: &str) -> Result<bool>;
+    /// Whether the organization, or with `UserScope::Tenant` the tenant, has
+    /// any user.
+    async fn has_users(&self, scope: UserScope<'_>) -> Result<bool>;
+    /// How many users hold `super-admin`, counting no further than `limit`.
+    async fn count_super_admins(&self, limit: usize) -> Result<usize>;
+    /// Whether the first-start bootstrap has happened.
+    async fn is_bootstrapped(&self) -> Result<bool>;
+}
 
-    /// A number that grows, before the change is acknowledged, with every
-    /// applied change that may alter what an existing access key
-    /// authenticates as: any change to a user (`put_user`, `delete_user`)
-    /// and any removed key (`delete_key`). A caller that authenticated at
-    /// generation `g` is current as long as `generation()` still answers `g`.
-    /// New keys, configurations, organizations and tenants leave it as it
-    /// is (only successful authentications are cached, and a new key's
-    /// digest is new), so the cache survives a stream of such writes.
-    fn generation(&self) -> u64;
+/// The writes of one atomic change. A change reads before it writes: what a
+/// read returns after a write of the same change is up to the backend.
+#[async_trait::async_trait]
+pub trait Txn: Reader {
+    /// Creates or replaces an organization.
+    async fn put_org(&mut self, org: &Organization) -> Result<()>;
+    /// Deletes an organization (the caller checked it is empty).
+    async fn delete_org(&mut self, id: &str) -> Result<()>;
+    /// Creates or replaces a tenant; its organization must not change.
+    async fn put_tenant(&mut self, tenant: &Tenant) -> Result<()>;
+    /// Deletes a tenant (the caller checked it has no users).
+    async fn delete_tenant(&mut self, tenant: &Tenant) -> Result<()>;
+    /// Creates (`old` = None) or replaces a user, moving its index entries;
+    /// the backend may keep `form`'s listing of the user with them.
+    async fn put_user(&mut self, old: Option<&User>, new: &User, form: &ListingForm) -> Result<()>;
+    /// Deletes a user with its keys and configuration.
+    async fn delete_user(&mut self, user: &User) -> Result<()>;
+    /// Stores a key under its digest.
+    async fn put_key(&mut self, digest: &KeyDigest, key: &AccessKey) -> Result<()>;
+    /// Deletes a key.
+    async fn delete_key(&mut self, digest: &KeyDigest, key: &AccessKey) -> Result<()>;
+    /// Replaces a user's configuration.
+    async fn put_config(&mut self, user_id: &str, config: &JsonMap) -> Result<()>;
+    /// Records that the first-start bootstrap happened.
+    async fn set_bootstrapped(&mut self) -> Result<()>;
+}
 
-    /// Calls `f` with every record, organizations first, then tenants,
-    /// users, access keys, configurations and the bootstrap mark. Meant for a
-    /// store no server is writing to (`roster export`).
-    fn for_each_record(&self, f: &mut dyn FnMut(Record) -> Result<()>) -> Result<()>;
+/// What a change answers: a future borrowing its transaction.
+pub type Change<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
+
+/// A change as a backend runs it: the input bound in, any answer boxed.
+pub type DynChange =
+    Box<dyn for<'t> Fn(&'t mut dyn Txn) -> Change<'t, Box<dyn Any + Send>> + Send + Sync>;
+
+/// A store of roster's records.
+#[async_trait::async_trait]
+pub trait Store: Reader + 'static {
+    /// Runs `change` as one atomic, durable change (see `write` on
+    /// `dyn Store`, which callers use). If the change answers an error,
+    /// nothing is applied.
+    async fn write_dyn(&self, deadline: Instant, change: DynChange) -> Result<Box<dyn Any + Send>>;
+
+    /// The newest revision this handle knows of (see the module's
+    /// invariants). A caller that authenticated at revision `r` is current
+    /// while `revision()` still answers `r`. Other changes may leave it as it
+    /// is (the authentication cache then survives a stream of them) or grow
+    /// it.
+    fn revision(&self) -> u64;
+
+    /// Makes everything written durable (at shutdown).
+    async fn sync(&self) -> Result<()>;
+
+    /// Up to `limit` records after `cursor` (`None`: from the start):
+    /// organizations first, then tenants, users, access keys,
+    /// configurations and the bootstrap mark (`roster export`).
+    async fn records(&self, cursor: Option<&str>, limit: usize) -> Result<RecordPage>;
 
     /// Checks that the records and indexes agree (`roster check`); answers
-    /// every inconsistency found, in words.
-    fn check(&self) -> Result<Vec<String>>;
+    /// every inconsistency found, in words. Kept listing forms of version
+    /// `form.version` must equal `form.encode` of their user; other
+    /// versions are not a problem (they are listed through `form`).
+    async fn check(&self, form: &ListingForm) -> Result<Vec<String>>;
+}
+
+impl dyn Store {
+    /// Runs `change` with `input` as one atomic, durable change and answers
+    /// what it answers. The change may run more than once: it sees `input`
+    /// by reference each time and acts only through its [`Txn`].
+    pub async fn write<I, T, F>(&self, deadline: Instant, input: I, change: F) -> Result<T>
+    where
+        I: Send + Sync + 'static,
+        T: Send + 'static,
+        F: for<'t> Fn(&'t mut dyn Txn, &'t I) -> Change<'t, T> + Send + Sync + 'static,
+    {
+        // Each run owns a handle on the input and the change, so that the
+        // run's future borrows nothing from the closure that started it.
+        let bound = Arc::new((input, change));
+        let change: DynChange = Box::new(move |txn| {
+            let bound = bound.clone();
+            Box::pin(async move {
+                let (input, change) = &*bound;
+                let answer = change(txn, input).await?;
+                Ok(Box::new(answer) as Box<dyn Any + Send>)
+            })
+        });
+        let answer = self.write_dyn(deadline, change).await?;
+        answer
+            .downcast::<T>()
+            .map(|t| *t)
+            .map_err(|_| Error::internal("a store answered a change with another type"))
+    }
 }

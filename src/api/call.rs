@@ -1,0 +1,148 @@
+//! One call in progress, whatever its RPC: its deadline, credentials and
+//! in-flight permit; authentication; running the body under the deadline;
+//! and, when it ends, the status and the one log event of the call (built
+//! here and nowhere else).
+
+use std::{
+    future::Future,
+    sync::{Arc, OnceLock},
+    time::Instant,
+};
+
+use tokio::sync::OwnedSemaphorePermit;
+use tonic::{Request, Response, Status};
+
+use super::{Deadline, State};
+use crate::auth::{Authenticated, Caller, Credentials};
+use crate::directory::Directory;
+use crate::domain::{Error, Result};
+
+/// One call in progress: what it needs from the request's metadata, and
+/// what its log event will say.
+pub(super) struct Call<'a> {
+    method: &'static str,
+    started: Instant,
+    /// When the call must have ended (see `layer`).
+    pub(super) deadline: Instant,
+    state: &'a State,
+    /// The key and the impersonation header.
+    credentials: Credentials,
+    /// This call's in-flight slot; None when the server is at its limit.
+    permit: Option<OwnedSemaphorePermit>,
+    /// The key's owner, once authenticated.
+    who: OnceLock<Arc<Caller>>,
+}
+
+impl<'a> Call<'a> {
+    /// Opens a call: reads its metadata and deadline, takes an in-flight
+    /// permit.
+    pub(super) fn begin<T>(state: &'a State, method: &'static str, req: Request<T>) -> (Self, T) {
+        let started = Instant::now();
+        let (metadata, extensions, message) = req.into_parts();
+        // The layer always sets the deadline; the fallback only guards
+        // against a server built without it.
+        let deadline = extensions
+            .get::<Deadline>()
+            .map_or(started + std::time::Duration::from_secs(30), |d| d.0);
+        let credentials = Credentials::from_headers(&metadata.into_headers());
+        let call = Call {
+            method,
+            started,
+            deadline,
+            state,
+            credentials,
+            permit: state.in_flight.clone().try_acquire_owned().ok(),
+            who: OnceLock::new(),
+        };
+        (call, message)
+    }
+
+    /// The directory, once the server is ready. (Calls arriving during
+    /// shutdown are refused by the transport: the listener is closed and
+    /// HTTP/2 GOAWAY refuses new streams; calls already in flight finish.)
+    fn directory(&self) -> Result<Arc<Directory>> {
+        let directory = self
+            .state
+            .directory
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        directory
+            .clone()
+            .ok_or(Error::Unavailable("roster is starting"))
+    }
+
+    /// Authenticates the call. Impersonation is settled later, by the
+    /// directory, after the request's shape is checked.
+    pub(super) async fn caller(&self) -> Result<(Arc<Directory>, Authenticated)> {
+        let directory = self.directory()?;
+        let owner = directory.authenticate(&self.credentials).await?;
+        let _ = self.who.set(owner.clone());
+        let who = Authenticated::new(owner, &self.credentials)?;
+        Ok((directory, who))
+    }
+
+    /// Runs the body of the call unless it is refused first (no permit,
+    /// deadline already passed), and stops it at the deadline.
+    pub(super) async fn run<T>(&self, body: impl Future<Output = Result<T>>) -> Result<T> {
+        if self.permit.is_none() {
+            return Err(Error::ResourceExhausted {
+                reason: "SERVER_BUSY",
+                message: "the server is at its limit of calls in flight".into(),
+            });
+        }
+        if Instant::now() >= self.deadline {
+            return Err(Error::DeadlineExceeded);
+        }
+        tokio::time::timeout_at(self.deadline.into(), body)
+            .await
+            .unwrap_or(Err(Error::DeadlineExceeded))
+    }
+
+    /// Ends the call: maps its error to a status and logs it.
+    pub(super) fn finish<T>(self, result: Result<T>) -> Result<Response<T>, Status> {
+        let result = result.map(Response::new).map_err(Status::from);
+        let code = match &result {
+            Ok(_) => tonic::Code::Ok,
+            Err(status) => status.code(),
+        };
+        // The impersonation header is logged (as sent) once the key is good.
+        let (caller, impersonated) = match self.who.get() {
+            Some(c) => (c.id(), self.credentials.impersonating()),
+            None => ("", None),
+        };
+        tracing::info!(
+            method = self.method,
+            code = code_name(code),
+            duration_us = self.started.elapsed().as_micros() as u64,
+            caller,
+            impersonated,
+            "rpc"
+        );
+        result
+    }
+}
+
+/// A status code's name as the log shows it (a static string: the event is
+/// written on every call).
+fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code::*;
+    match code {
+        Ok => "Ok",
+        Cancelled => "Cancelled",
+        Unknown => "Unknown",
+        InvalidArgument => "InvalidArgument",
+        DeadlineExceeded => "DeadlineExceeded",
+        NotFound => "NotFound",
+        AlreadyExists => "AlreadyExists",
+        PermissionDenied => "PermissionDenied",
+        ResourceExhausted => "ResourceExhausted",
+        FailedPrecondition => "FailedPrecondition",
+        Aborted => "Aborted",
+        OutOfRange => "OutOfRange",
+        Unimplemented => "Unimplemented",
+        Internal => "Internal",
+        Unavailable => "Unavailable",
+        DataLoss => "DataLoss",
+        Unauthenticated => "Unauthenticated",
+    }
+}

@@ -1,0 +1,206 @@
+//! Users: create, update, delete, list.
+
+use std::time::Instant;
+
+use super::rules::{
+    check_tenant_org, check_user_destination, is_super_admin, last_super_admin, not_found,
+    require_tenant, tenant_in_scope, wrong_org,
+};
+use super::Directory;
+use crate::auth::{
+    access::{check_may_change_user, in_org_scope, outside_org},
+    Authenticated, Operation, Scope,
+};
+use crate::domain::{now_millis, validate, Error, ListingPage, PageRequest, Result, User};
+use crate::store::UserScope;
+
+impl Directory {
+    /// Creates a user.
+    pub async fn create_user(
+        &self,
+        who: &Authenticated,
+        user: User,
+        deadline: Instant,
+    ) -> Result<()> {
+        validate::user(&user)?;
+        let caller = self.permitted(who, Operation::CreateUser).await?;
+        check_user_destination(&caller, &user)?;
+        let input = (caller, user, self.listing);
+        self.store
+            .write(deadline, input, |txn, (caller, user, form)| {
+                Box::pin(async move {
+                    let tenant_id = user.tenant_id.as_deref();
+                    let tenant = tenant_in_scope(txn, caller, tenant_id).await?;
+                    require_tenant(tenant_id, tenant.as_ref())?;
+                    let org_id = if !user.org_id.is_empty() {
+                        user.org_id.clone()
+                    } else if let Some(tenant) = &tenant {
+                        tenant.org_id.clone()
+                    } else {
+                        caller.user.org_id.clone()
+                    };
+                    if txn.org(&org_id).await?.is_none() {
+                        return Err(not_found("organization", &org_id));
+                    }
+                    check_tenant_org(tenant.as_ref(), &org_id)?;
+                    if txn.user(&user.id).await?.is_some() {
+                        return Err(Error::AlreadyExists {
+                            kind: "user",
+                            id: user.id.clone(),
+                        });
+                    }
+                    let now = now_millis();
+                    let new = User {
+                        org_id,
+                        created_at: now,
+                        updated_at: now,
+                        ..user.clone()
+                    };
+                    txn.put_user(None, &new, form).await
+                })
+            })
+            .await
+    }
+
+    /// Replaces a user's mutable fields.
+    pub async fn update_user(
+        &self,
+        who: &Authenticated,
+        user: User,
+        deadline: Instant,
+    ) -> Result<()> {
+        validate::user(&user)?;
+        let caller = self.permitted(who, Operation::UpdateUser).await?;
+        check_user_destination(&caller, &user)?;
+        let input = (caller, user, self.listing);
+        self.store
+            .write(deadline, input, |txn, (caller, user, form)| {
+                Box::pin(async move {
+                    // A destination outside the caller's scope is refused
+                    // before the target's existence is told
+                    // (docs/contract.md §4's order).
+                    let tenant_id = user.tenant_id.as_deref();
+                    let tenant = tenant_in_scope(txn, caller, tenant_id).await?;
+                    let old = txn
+                        .user(&user.id)
+                        .await?
+                        .ok_or_else(|| not_found("user", &user.id))?;
+                    check_may_change_user(caller, &old)?;
+                    let org_id = if user.org_id.is_empty() {
+                        old.org_id.clone()
+                    } else {
+                        user.org_id.clone()
+                    };
+                    if org_id != old.org_id && caller.role.scope() != Scope::Everywhere {
+                        return Err(Error::denied(
+                            "only a super-admin moves a user to another organization",
+                        ));
+                    }
+                    require_tenant(tenant_id, tenant.as_ref())?;
+                    if org_id != old.org_id && txn.org(&org_id).await?.is_none() {
+                        return Err(not_found("organization", &org_id));
+                    }
+                    check_tenant_org(tenant.as_ref(), &org_id)?;
+                    let demoted = is_super_admin(&old) && !is_super_admin(user);
+                    if demoted && txn.count_super_admins(2).await? < 2 {
+                        return Err(last_super_admin());
+                    }
+                    let new = User {
+                        org_id,
+                        created_at: old.created_at,
+                        updated_at: now_millis().max(old.updated_at),
+                        ..user.clone()
+                    };
+                    txn.put_user(Some(&old), &new, form).await
+                })
+            })
+            .await
+    }
+
+    /// Deletes a user with its keys and configuration.
+    pub async fn delete_user(
+        &self,
+        who: &Authenticated,
+        id: String,
+        deadline: Instant,
+    ) -> Result<()> {
+        validate::id("id", &id)?;
+        let caller = self.permitted(who, Operation::DeleteUser).await?;
+        self.store
+            .write(deadline, (caller, id), |txn, (caller, id)| {
+                Box::pin(async move {
+                    let user = txn.user(id).await?.ok_or_else(|| not_found("user", id))?;
+                    check_may_change_user(caller, &user)?;
+                    if user.id == caller.user.id {
+                        return Err(Error::FailedPrecondition {
+                            reason: "SELF_DELETE",
+                            message: "a user cannot delete itself".into(),
+                        });
+                    }
+                    if is_super_admin(&user) && txn.count_super_admins(2).await? < 2 {
+                        return Err(last_super_admin());
+                    }
+                    txn.delete_user(&user).await
+                })
+            })
+            .await
+    }
+
+    /// A page of users of an organization or of one of its tenants: each
+    /// id and the user's listing form.
+    pub async fn list_users(
+        &self,
+        who: &Authenticated,
+        lookup_org_id: Option<&str>,
+        lookup_tenant_id: Option<&str>,
+        page: PageRequest,
+    ) -> Result<ListingPage> {
+        validate::optional_id("lookup_org_id", lookup_org_id)?;
+        validate::optional_id("lookup_tenant_id", lookup_tenant_id)?;
+        let caller = self.permitted(who, Operation::ListUsers).await?;
+        if let Some(org_id) = lookup_org_id {
+            if !in_org_scope(&caller, org_id) {
+                return Err(outside_org(org_id));
+            }
+        }
+        let (after, limit, form) = (&page.after, page.limit + 1, &self.listing);
+        let users = if caller.role.scope() == Scope::OwnTenant {
+            let own = match (caller.user.tenant_id.as_deref(), lookup_tenant_id) {
+                (Some(own), None) => own,
+                (Some(own), Some(asked)) if asked == own => own,
+                _ => return Err(Error::denied("a tenant-admin lists its own tenant's users")),
+            };
+            self.store
+                .list_user_listings(UserScope::Tenant(own), after, limit, form)
+                .await?
+        } else if let Some(tenant_id) = lookup_tenant_id {
+            let tenant = self
+                .store
+                .tenant(tenant_id)
+                .await?
+                .ok_or_else(|| not_found("tenant", tenant_id))?;
+            if !in_org_scope(&caller, &tenant.org_id) {
+                return Err(outside_org(&tenant.org_id));
+            }
+            if let Some(org_id) = lookup_org_id {
+                check_tenant_org(Some(&tenant), org_id)
+                    .map_err(|_| wrong_org("lookup_tenant_id", &tenant, org_id))?;
+            }
+            self.store
+                .list_user_listings(UserScope::Tenant(&tenant.id), after, limit, form)
+                .await?
+        } else {
+            let org_id = lookup_org_id.unwrap_or(&caller.user.org_id);
+            if !in_org_scope(&caller, org_id) {
+                return Err(outside_org(org_id));
+            }
+            if self.store.org(org_id).await?.is_none() {
+                return Err(not_found("organization", org_id));
+            }
+            self.store
+                .list_user_listings(UserScope::Org(org_id), after, limit, form)
+                .await?
+        };
+        Ok(ListingPage::from_overfetch(users, page.limit))
+    }
+}

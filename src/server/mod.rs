@@ -1,0 +1,95 @@
+//! Runs roster's gRPC server: health NOT_SERVING until the store is open and
+//! bootstrapped (`bootstrap`), the services and their limits (`router`),
+//! and on shutdown a bounded drain of the calls in flight (`drain`).
+
+mod bootstrap;
+mod drain;
+mod router;
+
+use std::{future::Future, sync::Arc};
+
+use tonic_health::{server::HealthReporter, ServingStatus};
+
+use crate::api::State;
+use crate::config::ServeArgs;
+use crate::domain::Error;
+
+/// The largest request or response message, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// The largest header block a client may send, in bytes.
+pub const MAX_HEADER_LIST_BYTES: u32 = 16 * 1024;
+/// The name under which health reports the UserService.
+pub const SERVICE_NAME: &str = "roster.v1.UserService";
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot open the store: {0}")]
+    Store(Error),
+    #[error("cannot write the bootstrap key: {0}")]
+    BootstrapKey(std::io::Error),
+    #[error("gRPC transport failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("reflection setup failed: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("the server task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Serves on `listener` until `shutdown` completes, then drains calls in
+/// flight for up to `--shutdown-grace`, syncs the store and returns.
+pub async fn run(
+    cfg: ServeArgs,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_health(&health, ServingStatus::NotServing).await;
+
+    let state = Arc::new(State::new(cfg.max_in_flight as usize));
+    let router = router::router(&cfg, state.clone(), health_service)?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut serving = tokio::spawn(router.serve_with_incoming_shutdown(
+        router::incoming(&cfg, listener),
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+
+    tokio::pin!(shutdown);
+    tokio::select! {
+        opened = bootstrap::open(&cfg) => match opened {
+            Ok(directory) => {
+                *state.directory.write().unwrap_or_else(|e| e.into_inner()) =
+                    Some(Arc::new(directory));
+                set_health(&health, ServingStatus::Serving).await;
+                tracing::info!("serving");
+            }
+            Err(e) => {
+                let _ = stop_tx.send(());
+                let _ = serving.await;
+                return Err(e);
+            }
+        },
+        () = &mut shutdown => {
+            tracing::info!("shutdown requested while starting");
+            let _ = stop_tx.send(());
+            let _ = serving.await;
+            return Ok(());
+        }
+        ended = &mut serving => return Ok(ended??),
+    }
+
+    tokio::select! {
+        () = &mut shutdown => {}
+        ended = &mut serving => return Ok(ended??),
+    }
+
+    set_health(&health, ServingStatus::NotServing).await;
+    drain::drain(&cfg, &state, stop_tx, serving).await
+}
+
+async fn set_health(health: &HealthReporter, status: ServingStatus) {
+    health.set_service_status("", status).await;
+    health.set_service_status(SERVICE_NAME, status).await;
+}

@@ -1,0 +1,256 @@
+//! The writer thread: the one place changes are applied. It runs each
+//! change on a [`SledTxn`] that stages its writes in a batch, applies the
+//! batch with one `Tree::apply_batch` (atomic: one tree, no multi-tree
+//! transaction), and after a group of changes makes them durable with one
+//! sync before answering the whole group (group commit). Changes run one at
+//! a time in arrival order, so they are serializable and never conflict: a
+//! change runs exactly once here.
+
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    task::{Context, Poll, Waker},
+    time::Instant,
+};
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::layout::{kept_listing, key, key_record, scan_ids, HasTree};
+use super::Durable;
+use crate::domain::{
+    AccessKey, Error, JsonMap, KeyDigest, ListingForm, Organization, Result, Tenant, User,
+};
+use crate::store::{Reader, Txn};
+
+/// Most changes one group commit answers at once.
+const MAX_GROUP: usize = 512;
+/// Changes waiting for the writer before senders wait.
+pub(super) const QUEUE: usize = 4096;
+
+/// Called with the group's sync result once the change is durable (or not).
+pub(super) type Commit = Box<dyn FnOnce(Result<()>) + Send>;
+/// One change, run on the writer thread.
+pub(super) type Job = Box<dyn FnOnce(&mut SledTxn<'_>) -> Commit + Send>;
+
+/// The writer thread's loop: runs changes in arrival order and answers each
+/// group after one durable sync.
+pub(super) fn run(
+    tree: sled::Tree,
+    durable: Arc<Durable>,
+    revision: Arc<AtomicU64>,
+    mut jobs: mpsc::Receiver<Job>,
+) {
+    let mut pending: Vec<Commit> = Vec::with_capacity(MAX_GROUP);
+    let mut idle_from = Instant::now();
+    while let Some(first) = jobs.blocking_recv() {
+        // Where a group's time goes, for the trace below.
+        let idle_us = idle_from.elapsed().as_micros() as u64;
+        let apply_started = Instant::now();
+        let mut applied = false;
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            let mut txn = SledTxn::new(&tree);
+            // A bug in one change must not take the writer down with it.
+            match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
+                Ok(commit) if txn.aborted || txn.empty => pending.push(commit),
+                Ok(commit) => match tree.apply_batch(txn.batch) {
+                    Ok(()) => {
+                        // Before the change is acknowledged (after the sync),
+                        // so a call that starts after the answer sees it.
+                        if txn.affects_callers {
+                            revision.fetch_add(1, Ordering::Release);
+                        }
+                        applied = true;
+                        pending.push(commit);
+                    }
+                    Err(e) => commit(Err(e.into())),
+                },
+                Err(_) => tracing::error!("a store change panicked; it was not applied"),
+            }
+            if pending.len() < MAX_GROUP {
+                next = jobs.try_recv().ok();
+            }
+        }
+        let apply_us = apply_started.elapsed().as_micros() as u64;
+        let started = Instant::now();
+        let synced = if applied { durable.sync() } else { Ok(()) };
+        // For operators tuning the disk: RUST_LOG=roster::store=trace (the
+        // writer's wait for the group's first change, applying the group,
+        // syncing it).
+        tracing::trace!(
+            group = pending.len(),
+            sync_us = started.elapsed().as_micros() as u64,
+            idle_us,
+            apply_us,
+            "group commit"
+        );
+        if let Err(e) = &synced {
+            tracing::error!(error = %e.chain(), "store sync failed");
+        }
+        for commit in pending.drain(..) {
+            commit(match &synced {
+                Ok(()) => Ok(()),
+                Err(e) => Err(Error::storage(e.to_string())),
+            });
+        }
+        idle_from = Instant::now();
+    }
+}
+
+/// Runs a change's future to its end on the writer thread. A sled
+/// transaction's reads and writes complete at once, so the future is ready
+/// on its first poll; one still pending waited on something other than its
+/// transaction, which the store's contract forbids.
+pub(super) fn run_now<T>(change: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    let change = std::pin::pin!(change);
+    match change.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(answer) => answer,
+        Poll::Pending => Err(Error::internal(
+            "a store change waited on something other than its transaction",
+        )),
+    }
+}
+
+/// The pending writes of one change.
+pub(super) struct SledTxn<'a> {
+    tree: &'a sled::Tree,
+    batch: sled::Batch,
+    /// No write was staged.
+    empty: bool,
+    /// The change failed or expired: its batch must not be applied.
+    pub(super) aborted: bool,
+    /// The change may alter what a key authenticates as (see
+    /// `Store::revision`).
+    affects_callers: bool,
+}
+
+impl HasTree for SledTxn<'_> {
+    fn tree(&self) -> &sled::Tree {
+        self.tree
+    }
+}
+
+impl<'a> SledTxn<'a> {
+    fn new(tree: &'a sled::Tree) -> Self {
+        SledTxn {
+            tree,
+            batch: sled::Batch::default(),
+            empty: true,
+            aborted: false,
+            affects_callers: false,
+        }
+    }
+
+    fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.empty = false;
+        self.batch.insert(key, value);
+    }
+
+    fn remove(&mut self, key: Vec<u8>) {
+        self.empty = false;
+        self.batch.remove(key);
+    }
+
+    fn insert_json<T: Serialize>(&mut self, key: Vec<u8>, value: &T) -> Result<()> {
+        let bytes = serde_json::to_vec(value)?;
+        self.insert(key, bytes);
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Txn for SledTxn<'_> {
+    async fn put_org(&mut self, org: &Organization) -> Result<()> {
+        self.insert_json(key(&["o", &org.id]), org)
+    }
+
+    async fn delete_org(&mut self, id: &str) -> Result<()> {
+        self.remove(key(&["o", id]));
+        Ok(())
+    }
+
+    async fn put_tenant(&mut self, tenant: &Tenant) -> Result<()> {
+        self.insert(key(&["ot", &tenant.org_id, &tenant.id]), Vec::new());
+        self.insert_json(key(&["t", &tenant.id]), tenant)
+    }
+
+    async fn delete_tenant(&mut self, tenant: &Tenant) -> Result<()> {
+        self.remove(key(&["ot", &tenant.org_id, &tenant.id]));
+        self.remove(key(&["t", &tenant.id]));
+        Ok(())
+    }
+
+    async fn put_user(&mut self, old: Option<&User>, new: &User, form: &ListingForm) -> Result<()> {
+        self.affects_callers = true;
+        if let Some(old) = old {
+            self.remove(key(&["ou", &old.org_id, &old.id]));
+            if let Some(tenant) = &old.tenant_id {
+                self.remove(key(&["tu", tenant, &old.id]));
+            }
+            self.remove(key(&["sa", &old.id]));
+        }
+        // The scope indexes keep the user's listing form, so that a page of
+        // users is one range scan (no lookup, no decoding per user).
+        let listed = kept_listing(form, new);
+        // sled's batch applies in order: these inserts win over the removals.
+        self.insert(key(&["ou", &new.org_id, &new.id]), listed.clone());
+        if let Some(tenant) = &new.tenant_id {
+            self.insert(key(&["tu", tenant, &new.id]), listed);
+        }
+        if new.roles.iter().any(|r| r == "super-admin") {
+            self.insert(key(&["sa", &new.id]), Vec::new());
+        }
+        self.insert_json(key(&["u", &new.id]), new)
+    }
+
+    async fn delete_user(&mut self, user: &User) -> Result<()> {
+        self.affects_callers = true;
+        for name in scan_ids(self.tree, &["uk", &user.id], "", usize::MAX)? {
+            if let Some(digest) = self.key_digest(&user.id, &name).await? {
+                self.remove(key_record(&digest));
+            }
+            self.remove(key(&["uk", &user.id, &name]));
+        }
+        self.remove(key(&["c", &user.id]));
+        self.remove(key(&["ou", &user.org_id, &user.id]));
+        if let Some(tenant) = &user.tenant_id {
+            self.remove(key(&["tu", tenant, &user.id]));
+        }
+        self.remove(key(&["sa", &user.id]));
+        self.remove(key(&["u", &user.id]));
+        Ok(())
+    }
+
+    async fn put_key(&mut self, digest: &KeyDigest, k: &AccessKey) -> Result<()> {
+        self.insert(
+            key(&["uk", &k.user_id, &k.name]),
+            digest.to_hex().into_bytes(),
+        );
+        self.insert_json(key_record(digest), k)
+    }
+
+    async fn delete_key(&mut self, digest: &KeyDigest, k: &AccessKey) -> Result<()> {
+        self.affects_callers = true;
+        self.remove(key(&["uk", &k.user_id, &k.name]));
+        self.remove(key_record(digest));
+        Ok(())
+    }
+
+    async fn put_config(&mut self, user_id: &str, config: &JsonMap) -> Result<()> {
+        if config.is_empty() {
+            self.remove(key(&["c", user_id]));
+            Ok(())
+        } else {
+            self.insert_json(key(&["c", user_id]), config)
+        }
+    }
+
+    async fn set_bootstrapped(&mut self) -> Result<()> {
+        self.insert(b"meta/bootstrapped".to_vec(), Vec::new());
+        Ok(())
+    }
+}
