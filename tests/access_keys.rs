@@ -1,4 +1,5 @@
-//! Access keys, authentication, bootstrap and impersonation (SPEC §3).
+//! Access keys, authentication, bootstrap and impersonation
+//! (docs/contract.md §3).
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Authorization (SPEC §4), proven table by table.
+//! Authorization (docs/contract.md §4), proven table by table.
 //!
 //! **The matrix.** Every one of the 17 RPCs × each caller role (super-admin,
 //! org-admin, tenant-admin, user, an application role only) × the scope of
@@ -2054,7 +2054,7 @@ async fn roles_above_the_callers_are_refused_not_applied() {
 /// refused request creates nothing anywhere and leaves the user, the tenant
 /// and the tenant's users byte-for-byte as they were. Naming the destination
 /// outside the caller's scope is PERMISSION_DENIED even when the user to
-/// update is missing (scope before existence, SPEC §4).
+/// update is missing (scope before existence, docs/contract.md §4).
 #[tokio::test]
 async fn other_organizations_are_refused_not_applied() {
     let fx = Fixture::new().await;
@@ -2365,12 +2365,12 @@ async fn send_malformed(fx: &Fixture, rpc: Rpc, key: Option<&str>) -> Result<(),
     }
 }
 
-/// Order of checks (SPEC §4), on every RPC: a malformed request without a
-/// key is UNAUTHENTICATED; with a key it is INVALID_ARGUMENT naming the
-/// field, for every role, including those that lack the permission or
-/// address another organization (the request's shape is checked before
-/// permission). PERMISSION_DENIED before NOT_FOUND is proven by the
-/// `Missing` rows of the other tables.
+/// Order of checks (docs/contract.md §4), on every RPC: a malformed request
+/// without a key is UNAUTHENTICATED; with a key it is INVALID_ARGUMENT
+/// naming the field, for every role, including those that lack the
+/// permission or address another organization (the request's shape is
+/// checked before permission). PERMISSION_DENIED before NOT_FOUND is proven
+/// by the `Missing` rows of the other tables.
 #[tokio::test]
 async fn order_of_checks() {
     let fx = Fixture::new().await;

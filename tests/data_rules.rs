@@ -1,4 +1,4 @@
-//! Data rules (SPEC §5): ids, names, emails, roles, variables and
+//! Data rules (docs/contract.md §5): ids, names, emails, roles, variables and
 //! timestamps; references between users, tenants and organizations; updates
 //! and deletes; each user's configuration. Every INVALID_ARGUMENT names the
 //! offending field in its message and in a `google.rpc.BadRequest` detail.

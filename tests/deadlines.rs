@@ -1,6 +1,7 @@
-//! Deadlines (SPEC §7): the server answers DEADLINE_EXCEEDED (never tonic's
-//! CANCELLED), refuses calls that arrive already expired, and does not apply
-//! a mutation whose deadline passed before it reached the store.
+//! Deadlines (docs/contract.md §7): the server answers DEADLINE_EXCEEDED
+//! (never tonic's CANCELLED), refuses calls that arrive already expired, and
+//! does not apply a mutation whose deadline passed before it reached the
+//! store.
 //!
 //! These tests send a raw `grpc-timeout` header from a raw HTTP/2 client:
 //! tonic's client would give up at the deadline by itself and report its own

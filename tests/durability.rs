@@ -1,5 +1,6 @@
-//! Durability and atomicity of writes (SPEC §7): acknowledged writes survive
-//! `kill -9`; concurrent creates of one id give exactly one winner.
+//! Durability and atomicity of writes (docs/contract.md §7): acknowledged
+//! writes survive `kill -9`; concurrent creates of one id give exactly one
+//! winner.
 
 mod common;
 

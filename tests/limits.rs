@@ -1,5 +1,5 @@
-//! Limits and abuse (SPEC §8): each test pushes one bound and shows that the
-//! server stays up and other clients keep being served.
+//! Limits and abuse (docs/contract.md §8): each test pushes one bound and
+//! shows that the server stays up and other clients keep being served.
 
 mod common;
 

@@ -1,6 +1,6 @@
-//! Lists (SPEC §6) of ListUsers, ListTenants, ListOrganizations and
-//! ListAccessKeys: order, page sizes, page tokens, and the lookups of
-//! ListUsers and ListTenants.
+//! Lists (docs/contract.md §6) of ListUsers, ListTenants,
+//! ListOrganizations and ListAccessKeys: order, page sizes, page tokens,
+//! and the lookups of ListUsers and ListTenants.
 
 mod common;
 

@@ -1,13 +1,14 @@
-//! Model-based property tests (issue 4, item 4): random sequences of RPCs,
-//! sent through the gRPC API to a real server, each checked against an
-//! in-memory model of the directory — every status code, what every read
-//! returns, and the whole final state.
+//! Model-based property tests: random sequences of RPCs, sent through the
+//! gRPC API to a real server, each checked against an in-memory model of
+//! the directory — every status code, what every read returns, and the
+//! whole final state.
 //!
-//! The model is written from SPEC §3–§6 and, where SPEC is silent, from the
-//! README's decisions and the rules as `src/domain/directory.rs` implements
-//! them. Impersonation is settled after the request's own shape is checked
-//! (SPEC §4's order), and impersonating oneself needs `users:write` over
-//! oneself like any other impersonation (SPEC §3).
+//! The model is written from docs/contract.md §3–§6 and, where the contract
+//! is silent, from the README's decisions and the rules as
+//! `src/domain/directory.rs` implements them. Impersonation is settled after
+//! the request's own shape is checked (docs/contract.md §4's order), and
+//! impersonating oneself needs `users:write` over oneself like any other
+//! impersonation (docs/contract.md §3).
 //!
 //! Each case first builds a small directory (organizations, tenants, users
 //! `u1`–`u4` with random roles, one key each), then runs random steps. Ids
@@ -405,7 +406,7 @@ fn is_super_admin<S: AsRef<str>>(roles: &[S]) -> bool {
     roles.iter().any(|r| r.as_ref() == "super-admin")
 }
 
-/// SPEC §5: 1–128 characters, the first alphanumeric, the rest
+/// docs/contract.md §5: 1–128 characters, the first alphanumeric, the rest
 /// `[A-Za-z0-9._@+-]`.
 fn valid_id(s: &str) -> bool {
     let mut chars = s.chars();
@@ -426,8 +427,8 @@ fn valid_name(s: &str, required: bool) -> bool {
         && !s.chars().any(char::is_control)
 }
 
-/// SPEC §4/§5: at most 32 roles, each 1–64 of `[A-Za-z0-9:._-]`, no
-/// duplicates.
+/// docs/contract.md §4/§5: at most 32 roles, each 1–64 of
+/// `[A-Za-z0-9:._-]`, no duplicates.
 fn valid_roles(roles: &[&str]) -> bool {
     roles.len() <= 32
         && roles.iter().enumerate().all(|(i, r)| {
@@ -439,7 +440,7 @@ fn valid_roles(roles: &[&str]) -> bool {
         })
 }
 
-/// SPEC §3: 1–64 characters of `[A-Za-z0-9._-]`.
+/// docs/contract.md §3: 1–64 characters of `[A-Za-z0-9._-]`.
 fn valid_key_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
@@ -589,7 +590,7 @@ impl Model {
             .count()
     }
 
-    /// The caller a key authenticates (SPEC §3).
+    /// The caller a key authenticates (docs/contract.md §3).
     fn authenticate(&self, user: &str) -> Result<Caller, Code> {
         ensure!(self.has_live_key(user), Unauthenticated);
         let u = &self.users[user];
@@ -600,8 +601,8 @@ impl Model {
         })
     }
 
-    /// SPEC §3 impersonation: allowed where the caller may change the
-    /// target (scope, rank), oneself included.
+    /// Impersonation (docs/contract.md §3): allowed where the caller may
+    /// change the target (scope, rank), oneself included.
     fn impersonate(&self, caller: Caller, target: &str) -> Result<Caller, Code> {
         ensure!(valid_id(target), InvalidArgument);
         ensure!(caller.rank >= TENANT_ADMIN, PermissionDenied);
@@ -745,9 +746,9 @@ impl Model {
     /// Runs one step on the model: the expected answer, with the change
     /// applied when it is OK.
     fn apply(&mut self, step: &Step) -> Result<Reply, Code> {
-        // SPEC §4's order: the key, then the request's own shape, then
-        // impersonation (its refusal is PERMISSION_DENIED, a missing target
-        // NOT_FOUND).
+        // docs/contract.md §4's order: the key, then the request's own shape,
+        // then impersonation (its refusal is PERMISSION_DENIED, a missing
+        // target NOT_FOUND).
         self.key_owner(&step.actor)?;
         Self::shape(&step.op)?;
         let c = self.caller(&step.actor)?;
@@ -808,7 +809,7 @@ impl Model {
                     return Err(Code::NotFound);
                 };
                 ensure!(Self::in_org_scope(&c, &old.org), PermissionDenied);
-                // SPEC §4: a tenant's organization never changes.
+                // docs/contract.md §4: a tenant's organization never changes.
                 ensure!(org.is_empty() || *org == old.org, InvalidArgument);
                 old.name = name.to_string();
             }
@@ -829,8 +830,8 @@ impl Model {
                 Self::validate_user(u)?;
                 Self::check_destination(&c, u)?;
                 let tenant = self.user_tenant(&c, u.tenant)?;
-                // SPEC §5: an empty org_id defaults to the tenant's
-                // organization, else to the caller's.
+                // docs/contract.md §5: an empty org_id defaults to the
+                // tenant's organization, else to the caller's.
                 let org = match (u.org, &tenant) {
                     ("", Some(t)) => t.org.clone(),
                     ("", None) => c.user.org.clone(),
@@ -850,8 +851,9 @@ impl Model {
             Op::UpdateUser(u) => {
                 Self::validate_user(u)?;
                 Self::check_destination(&c, u)?;
-                // SPEC §4: a destination tenant outside the caller's scope
-                // is refused before the target's existence is told.
+                // docs/contract.md §4: a destination tenant outside the
+                // caller's scope is refused before the target's existence is
+                // told.
                 if let Some(t) = self.tenants.get(u.tenant) {
                     ensure!(Self::in_org_scope(&c, &t.org), PermissionDenied);
                 }
@@ -859,7 +861,8 @@ impl Model {
                     return Err(Code::NotFound);
                 };
                 self.may_change(&c, old)?;
-                // SPEC §5: an empty org_id keeps the current organization.
+                // docs/contract.md §5: an empty org_id keeps the current
+                // organization.
                 let org = if u.org.is_empty() {
                     old.org.clone()
                 } else {
@@ -895,7 +898,8 @@ impl Model {
                     !is_super_admin(&target.roles) || self.count_super_admins() >= 2,
                     FailedPrecondition
                 );
-                // SPEC §5: the user goes with its keys and configuration.
+                // docs/contract.md §5: the user goes with its keys and
+                // configuration.
                 self.users.remove(*id);
                 self.keys.remove(*id);
                 self.configs.remove(*id);
@@ -1450,10 +1454,10 @@ proptest! {
     /// Every answer of a random sequence of RPCs (organizations, tenants,
     /// users, access keys, configuration, GetInfo and lists; made by the
     /// super-admin, by it impersonating users, and by users of every role
-    /// with their own keys) has the status code the model of SPEC §3–§6
-    /// predicts, reads return what the model holds, and afterwards the
-    /// server's organizations, tenants, users, key names and configurations
-    /// equal the model's.
+    /// with their own keys) has the status code the model of
+    /// docs/contract.md §3–§6 predicts, reads return what the model holds,
+    /// and afterwards the server's organizations, tenants, users, key names
+    /// and configurations equal the model's.
     #[test]
     fn random_rpc_sequences_match_the_model(steps in steps()) {
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -1,5 +1,6 @@
-//! Operating roster (SPEC §8): health, reflection, graceful shutdown, the log,
-//! oversized and undecodable messages, concurrency bounds.
+//! Operating roster (docs/contract.md §8): health, reflection, graceful
+//! shutdown, the log, oversized and undecodable messages, concurrency
+//! bounds.
 
 mod common;
 
