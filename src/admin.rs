@@ -285,7 +285,7 @@ async fn put_record(
         Record::Header { .. } => Ok(()),
         Record::Organization(o) => txn.put_org(o).await,
         Record::Tenant(t) => txn.put_tenant(t).await,
-        Record::User(u) => txn.put_user(None, u, form).await,
+        Record::User(u) => txn.put_user(u, form).await,
         Record::AccessKey {
             digest,
             user_id,

@@ -1,5 +1,6 @@
 //! A tower layer in front of every gRPC route that does what tonic does not
-//! do as the gRPC spec says (docs/platform-notes.md):
+//! do as the gRPC spec says (docs/platform-notes.md, "tonic: deadlines answer
+//! CANCELLED" and "tonic: oversized and undecodable messages"):
 //!
 //! - It notes each call's deadline when the call arrives: `grpc-timeout`, at
 //!   most `--max-call-time`, and answers DEADLINE_EXCEEDED when it passes, a

@@ -95,8 +95,7 @@ impl Directory {
                         updated_at: now,
                         ..Default::default()
                     };
-                    let old = txn.user("admin").await?;
-                    txn.put_user(old.as_ref(), &admin, form).await?;
+                    txn.put_user(&admin, form).await?;
                     let key = AccessKey {
                         user_id: "admin".into(),
                         name: "bootstrap".into(),

@@ -96,14 +96,10 @@ impl Directory {
                             .key_digest(user_id, name)
                             .await?
                             .ok_or_else(|| not_found("access key", name))?;
-                        let key = txn
-                            .key(&digest)
-                            .await?
-                            .ok_or_else(|| not_found("access key", name))?;
-                        found.push((digest, key));
+                        found.push(digest);
                     }
-                    for (digest, key) in &found {
-                        txn.delete_key(digest, key).await?;
+                    for digest in &found {
+                        txn.delete_key(digest).await?;
                     }
                     Ok(())
                 })

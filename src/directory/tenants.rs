@@ -123,7 +123,7 @@ impl Directory {
                             message: format!("tenant `{id}` still has users"),
                         });
                     }
-                    txn.delete_tenant(&tenant).await
+                    txn.delete_tenant(&tenant.id).await
                 })
             })
             .await

@@ -56,7 +56,7 @@ impl Directory {
                         updated_at: now,
                         ..user.clone()
                     };
-                    txn.put_user(None, &new, form).await
+                    txn.put_user(&new, form).await
                 })
             })
             .await
@@ -111,7 +111,7 @@ impl Directory {
                         updated_at: now_millis().max(old.updated_at),
                         ..user.clone()
                     };
-                    txn.put_user(Some(&old), &new, form).await
+                    txn.put_user(&new, form).await
                 })
             })
             .await
@@ -140,7 +140,7 @@ impl Directory {
                     if is_super_admin(&user) && txn.count_super_admins(2).await? < 2 {
                         return Err(last_super_admin());
                     }
-                    txn.delete_user(&user).await
+                    txn.delete_user(&user.id).await
                 })
             })
             .await

@@ -180,26 +180,31 @@ pub trait Reader: Send + Sync {
 }
 
 /// The writes of one atomic change. A change reads before it writes: what a
-/// read returns after a write of the same change is up to the backend.
+/// read returns after a write of the same change is up to the backend. The
+/// writes themselves take no stored state from the caller: a backend finds
+/// what a write replaces or removes (a user's old index entries, a key's
+/// owner) itself, taking earlier writes of the same change into account,
+/// so no caller can leave an index behind.
 #[async_trait::async_trait]
 pub trait Txn: Reader {
     /// Creates or replaces an organization.
     async fn put_org(&mut self, org: &Organization) -> Result<()>;
     /// Deletes an organization (the caller checked it is empty).
     async fn delete_org(&mut self, id: &str) -> Result<()>;
-    /// Creates or replaces a tenant; its organization must not change.
+    /// Creates or replaces a tenant (the caller keeps its organization).
     async fn put_tenant(&mut self, tenant: &Tenant) -> Result<()>;
-    /// Deletes a tenant (the caller checked it has no users).
-    async fn delete_tenant(&mut self, tenant: &Tenant) -> Result<()>;
-    /// Creates (`old` = None) or replaces a user, moving its index entries;
-    /// the backend may keep `form`'s listing of the user with them.
-    async fn put_user(&mut self, old: Option<&User>, new: &User, form: &ListingForm) -> Result<()>;
-    /// Deletes a user with its keys and configuration.
-    async fn delete_user(&mut self, user: &User) -> Result<()>;
-    /// Stores a key under its digest.
+    /// Deletes a tenant, if it exists (the caller checked it has no users).
+    async fn delete_tenant(&mut self, id: &str) -> Result<()>;
+    /// Creates or replaces a user, moving its index entries; the backend
+    /// may keep `form`'s listing of the user with them.
+    async fn put_user(&mut self, user: &User, form: &ListingForm) -> Result<()>;
+    /// Deletes a user, if it exists, with its keys and configuration.
+    async fn delete_user(&mut self, id: &str) -> Result<()>;
+    /// Stores a key under its digest (a user's key names are unique: the
+    /// caller checked).
     async fn put_key(&mut self, digest: &KeyDigest, key: &AccessKey) -> Result<()>;
-    /// Deletes a key.
-    async fn delete_key(&mut self, digest: &KeyDigest, key: &AccessKey) -> Result<()>;
+    /// Deletes a key, if it exists.
+    async fn delete_key(&mut self, digest: &KeyDigest) -> Result<()>;
     /// Replaces a user's configuration.
     async fn put_config(&mut self, user_id: &str, config: &JsonMap) -> Result<()>;
     /// Records that the first-start bootstrap happened.

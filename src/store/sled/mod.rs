@@ -1,13 +1,13 @@
 //! The embedded backend: roster's records in one sled tree, keys prefixed
 //! by kind and indexes beside the records ([`layout`]), so that one
 //! `Tree::apply_batch` makes a change atomic without sled's slow multi-tree
-//! transactions (docs/platform-notes.md, "sled: one tree, one batch"). One
+//! transactions (docs/platform-notes.md, "sled: multi-tree transactions are slow"). One
 //! writer thread applies changes in order and makes each group durable with
 //! one sync ([`writer`]); [`check`] verifies and exports the tree.
 //!
 //! One process at a time: sled locks its directory, and a second opener
 //! gets `Error::Unavailable`. The revision is a counter in this process
-//! (the only one that can write).
+//! (the only one that can write), started from the clock at each open.
 
 mod check;
 mod layout;
@@ -103,7 +103,13 @@ impl SledStore {
         File::open(dir)?.sync_all()?;
         let durable = Arc::new(Durable { db, log });
         let (jobs, rx) = mpsc::channel(writer::QUEUE);
-        let revision = Arc::new(AtomicU64::new(0));
+        // Revisions of this handle start where no earlier handle's could
+        // reach (the clock in nanoseconds), so that a cache that outlives
+        // one handle can never take another's revision for its own.
+        let first = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64);
+        let revision = Arc::new(AtomicU64::new(first));
         let writer = {
             let (tree, durable, revision) = (tree.clone(), durable.clone(), revision.clone());
             thread::Builder::new()

@@ -16,15 +16,17 @@ use std::{
     time::Instant,
 };
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::mpsc;
 
-use super::layout::{kept_listing, key, key_record, scan_ids, HasTree};
+use super::layout::{get_json, kept_listing, key, key_record, HasTree};
 use super::Durable;
 use crate::domain::{
     AccessKey, Error, JsonMap, KeyDigest, ListingForm, Organization, Result, Tenant, User,
 };
-use crate::store::{Reader, Txn};
+use crate::store::Txn;
 
 /// Most changes one group commit answers at once.
 const MAX_GROUP: usize = 512;
@@ -56,7 +58,7 @@ pub(super) fn run(
             let mut txn = SledTxn::new(&tree);
             // A bug in one change must not take the writer down with it.
             match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
-                Ok(commit) if txn.aborted || txn.empty => pending.push(commit),
+                Ok(commit) if txn.aborted || txn.is_empty() => pending.push(commit),
                 Ok(commit) => match tree.apply_batch(txn.batch) {
                     Ok(()) => {
                         // Before the change is acknowledged (after the sync),
@@ -115,12 +117,15 @@ pub(super) fn run_now<T>(change: impl std::future::Future<Output = Result<T>>) -
     }
 }
 
-/// The pending writes of one change.
+/// The pending writes of one change, and what they leave: writes find what
+/// they replace in `staged` first, then in the tree, so that several writes
+/// of one change (an import's batch) build on each other.
 pub(super) struct SledTxn<'a> {
     tree: &'a sled::Tree,
     batch: sled::Batch,
-    /// No write was staged.
-    empty: bool,
+    /// Every key this change wrote (`Some`) or removed (`None`), with its
+    /// value.
+    staged: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// The change failed or expired: its batch must not be applied.
     pub(super) aborted: bool,
     /// The change may alter what a key authenticates as (see
@@ -139,20 +144,25 @@ impl<'a> SledTxn<'a> {
         SledTxn {
             tree,
             batch: sled::Batch::default(),
-            empty: true,
+            staged: BTreeMap::new(),
             aborted: false,
             affects_callers: false,
         }
     }
 
+    /// Whether the change wrote nothing.
+    pub(super) fn is_empty(&self) -> bool {
+        self.staged.is_empty()
+    }
+
     fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.empty = false;
-        self.batch.insert(key, value);
+        self.batch.insert(key.clone(), value.clone());
+        self.staged.insert(key, Some(value));
     }
 
     fn remove(&mut self, key: Vec<u8>) {
-        self.empty = false;
-        self.batch.remove(key);
+        self.batch.remove(key.clone());
+        self.staged.insert(key, None);
     }
 
     fn insert_json<T: Serialize>(&mut self, key: Vec<u8>, value: &T) -> Result<()> {
@@ -160,6 +170,53 @@ impl<'a> SledTxn<'a> {
         self.insert(key, bytes);
         Ok(())
     }
+
+    /// The record under `key` as this change leaves it so far.
+    fn current<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
+        match self.staged.get(key) {
+            Some(Some(bytes)) => Ok(Some(serde_json::from_slice(bytes)?)),
+            Some(None) => Ok(None),
+            None => get_json(self.tree, key),
+        }
+    }
+
+    /// The last path segments and values of the keys under `prefix/` as
+    /// this change leaves them so far.
+    fn current_under(&self, prefix: &[&str]) -> Result<BTreeMap<String, Vec<u8>>> {
+        let mut start = key(prefix);
+        start.push(b'/');
+        let mut found = BTreeMap::new();
+        for item in self.tree.scan_prefix(&start) {
+            let (k, v) = item?;
+            found.insert(segment(&k, start.len())?, v.to_vec());
+        }
+        for (k, v) in self.staged.range(start.clone()..) {
+            if !k.starts_with(&start) {
+                break;
+            }
+            let id = segment(k, start.len())?;
+            match v {
+                Some(v) => found.insert(id, v.clone()),
+                None => found.remove(&id),
+            };
+        }
+        Ok(found)
+    }
+
+    /// Removes a user's index entries.
+    fn remove_user_entries(&mut self, user: &User) {
+        self.remove(key(&["ou", &user.org_id, &user.id]));
+        if let Some(tenant) = &user.tenant_id {
+            self.remove(key(&["tu", tenant, &user.id]));
+        }
+        self.remove(key(&["sa", &user.id]));
+    }
+}
+
+fn segment(key: &[u8], from: usize) -> Result<String> {
+    std::str::from_utf8(&key[from..])
+        .map(str::to_owned)
+        .map_err(|_| Error::storage("corrupt index key"))
 }
 
 #[async_trait::async_trait]
@@ -174,54 +231,52 @@ impl Txn for SledTxn<'_> {
     }
 
     async fn put_tenant(&mut self, tenant: &Tenant) -> Result<()> {
+        if let Some(old) = self.current::<Tenant>(&key(&["t", &tenant.id]))? {
+            self.remove(key(&["ot", &old.org_id, &old.id]));
+        }
         self.insert(key(&["ot", &tenant.org_id, &tenant.id]), Vec::new());
         self.insert_json(key(&["t", &tenant.id]), tenant)
     }
 
-    async fn delete_tenant(&mut self, tenant: &Tenant) -> Result<()> {
-        self.remove(key(&["ot", &tenant.org_id, &tenant.id]));
-        self.remove(key(&["t", &tenant.id]));
+    async fn delete_tenant(&mut self, id: &str) -> Result<()> {
+        if let Some(old) = self.current::<Tenant>(&key(&["t", id]))? {
+            self.remove(key(&["ot", &old.org_id, id]));
+            self.remove(key(&["t", id]));
+        }
         Ok(())
     }
 
-    async fn put_user(&mut self, old: Option<&User>, new: &User, form: &ListingForm) -> Result<()> {
+    async fn put_user(&mut self, user: &User, form: &ListingForm) -> Result<()> {
         self.affects_callers = true;
-        if let Some(old) = old {
-            self.remove(key(&["ou", &old.org_id, &old.id]));
-            if let Some(tenant) = &old.tenant_id {
-                self.remove(key(&["tu", tenant, &old.id]));
-            }
-            self.remove(key(&["sa", &old.id]));
+        if let Some(old) = self.current::<User>(&key(&["u", &user.id]))? {
+            self.remove_user_entries(&old);
         }
         // The scope indexes keep the user's listing form, so that a page of
         // users is one range scan (no lookup, no decoding per user).
-        let listed = kept_listing(form, new);
+        let listed = kept_listing(form, user);
         // sled's batch applies in order: these inserts win over the removals.
-        self.insert(key(&["ou", &new.org_id, &new.id]), listed.clone());
-        if let Some(tenant) = &new.tenant_id {
-            self.insert(key(&["tu", tenant, &new.id]), listed);
+        self.insert(key(&["ou", &user.org_id, &user.id]), listed.clone());
+        if let Some(tenant) = &user.tenant_id {
+            self.insert(key(&["tu", tenant, &user.id]), listed);
         }
-        if new.roles.iter().any(|r| r == "super-admin") {
-            self.insert(key(&["sa", &new.id]), Vec::new());
+        if user.roles.iter().any(|r| r == "super-admin") {
+            self.insert(key(&["sa", &user.id]), Vec::new());
         }
-        self.insert_json(key(&["u", &new.id]), new)
+        self.insert_json(key(&["u", &user.id]), user)
     }
 
-    async fn delete_user(&mut self, user: &User) -> Result<()> {
+    async fn delete_user(&mut self, id: &str) -> Result<()> {
+        let Some(user) = self.current::<User>(&key(&["u", id]))? else {
+            return Ok(());
+        };
         self.affects_callers = true;
-        for name in scan_ids(self.tree, &["uk", &user.id], "", usize::MAX)? {
-            if let Some(digest) = self.key_digest(&user.id, &name).await? {
-                self.remove(key_record(&digest));
-            }
-            self.remove(key(&["uk", &user.id, &name]));
+        for (name, digest) in self.current_under(&["uk", id])? {
+            self.remove(key(&["k", &String::from_utf8_lossy(&digest)]));
+            self.remove(key(&["uk", id, &name]));
         }
-        self.remove(key(&["c", &user.id]));
-        self.remove(key(&["ou", &user.org_id, &user.id]));
-        if let Some(tenant) = &user.tenant_id {
-            self.remove(key(&["tu", tenant, &user.id]));
-        }
-        self.remove(key(&["sa", &user.id]));
-        self.remove(key(&["u", &user.id]));
+        self.remove(key(&["c", id]));
+        self.remove_user_entries(&user);
+        self.remove(key(&["u", id]));
         Ok(())
     }
 
@@ -233,10 +288,12 @@ impl Txn for SledTxn<'_> {
         self.insert_json(key_record(digest), k)
     }
 
-    async fn delete_key(&mut self, digest: &KeyDigest, k: &AccessKey) -> Result<()> {
-        self.affects_callers = true;
-        self.remove(key(&["uk", &k.user_id, &k.name]));
-        self.remove(key_record(digest));
+    async fn delete_key(&mut self, digest: &KeyDigest) -> Result<()> {
+        if let Some(k) = self.current::<AccessKey>(&key_record(digest))? {
+            self.affects_callers = true;
+            self.remove(key(&["uk", &k.user_id, &k.name]));
+            self.remove(key_record(digest));
+        }
         Ok(())
     }
 
