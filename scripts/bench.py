@@ -11,6 +11,8 @@ it), so mixing tools would mislead.
     scripts/bench                 # the full run (release build), ~3 minutes
     scripts/bench --smoke         # a few seconds, as CI runs it
     scripts/bench --million       # also: 1,000,000 users (RSS, start time, paging)
+    scripts/bench --compare OLD   # the reads, this build against binary OLD,
+                                  # alternating in one run (an A/B of a change)
 
 Prints a Markdown table (BENCHMARKS.md holds the last full run). Python 3
 standard library only; ghz is installed into .tools/bin by scripts/lib.sh's
@@ -203,9 +205,14 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="a few seconds, small data (CI)")
     parser.add_argument("--million", action="store_true", help="also measure 1,000,000 stored users")
     parser.add_argument("--duration", help="per run, e.g. 10s (default 10s, smoke 1s)")
+    parser.add_argument("--compare", metavar="BINARY", type=Path,
+                        help="A/B: the reads on this build and on BINARY, alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of --compare (default 3)")
     args = parser.parse_args()
     duration = args.duration or ("1s" if args.smoke else "10s")
     users = 1_000 if args.smoke else 100_000
+    if args.compare:
+        return compare(args.compare, users, duration, args.rounds)
 
     ensure_ghz()
     ensure_h2load()
@@ -229,12 +236,7 @@ def main():
             # Reads, with h2load: one fixed request each. A gRPC error would
             # still be HTTP 200, so each request is first sent once with ghz,
             # which checks its status.
-            reads = [
-                ("GetInfo", "roster.v1.UserService/GetInfo", b"", {}),
-                (f"ListUsers (100 of {users:,})", "roster.v1.UserService/ListUsers",
-                 pb_string(1, "bench") + pb_varint(2, 100), {"lookup_org_id": "bench", "page_size": 100}),
-            ]
-            for name, call, message, data in reads:
+            for name, call, message, data in read_workloads(users):
                 ghz(server.addr, call, "", data, auth, connections=1, concurrency=1, count=1)
                 base1 = h2load(server.addr, health, b"", duration, work=work)
                 result = h2load(server.addr, "/" + call, message, duration, [bearer], work=work)
@@ -278,6 +280,64 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("bench: 1 passed, 0 failed" if args.smoke else "", file=sys.stderr)
+
+
+def read_workloads(users):
+    """The reads: (name, method, request message, the same as ghz JSON)."""
+    return [
+        ("GetInfo", "roster.v1.UserService/GetInfo", b"", {}),
+        (f"ListUsers (100 of {users:,})", "roster.v1.UserService/ListUsers",
+         pb_string(1, "bench") + pb_varint(2, 100), {"lookup_org_id": "bench", "page_size": 100}),
+    ]
+
+
+def compare(other, users, duration, rounds):
+    """The reads on this build (B) and on `other` (A), each against its own
+    Health/Check measured just before and after it, alternating A, B, A, B
+    in one run; prints each ratio and the median per binary."""
+    ensure_ghz()
+    ensure_h2load()
+    binaries = {"A": Path(other).resolve(), "B": roster_binary(release=True)}
+    admin_key = "bench-" + secrets.token_hex(24)
+    auth = {"authorization": f"Bearer {admin_key}"}
+    bearer = f"authorization: Bearer {admin_key}"
+    health = "/grpc.health.v1.Health/Check"
+    work = Path(tempfile.mkdtemp(prefix="roster-bench-"))
+    servers = {}
+    try:
+        dump = work / "seed.jsonl"
+        write_export(dump, admin_key, {"bench": users})
+        for name, binary in binaries.items():
+            data = work / f"data-{name}"
+            subprocess.run([str(binary), "import", "--data-dir", str(data), "--input", str(dump)],
+                           check=True, capture_output=True)
+            servers[name] = Server(binary, data)
+        ratios = {}
+        for workload, call, message, data in read_workloads(users):
+            for name, server in servers.items():
+                ghz(server.addr, call, "", data, auth, connections=1, concurrency=1, count=1)
+            for r in range(rounds):
+                for name, server in servers.items():
+                    base1 = h2load(server.addr, health, b"", duration, work=work)
+                    result = h2load(server.addr, "/" + call, message, duration, [bearer], work=work)
+                    base2 = h2load(server.addr, health, b"", duration, work=work)
+                    ratio = result["rps"] / statistics.mean([base1["rps"], base2["rps"]])
+                    ratios.setdefault((workload, name), []).append((ratio, result))
+                    log(f"{workload} on {name}, round {r + 1}: {result['rps']:.0f} req/s, "
+                        f"ratio {ratio:.3f}")
+    finally:
+        for server in servers.values():
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"A = {binaries['A']}\nB = {binaries['B']}\n")
+    print(f"| workload (h2load, 4 connections × 16 streams, {duration} each) | binary "
+          f"| ratio to Health/Check, each round | median | median req/s | median p99 ms |")
+    print("| --- | --- | --- | ---: | ---: | ---: |")
+    for (workload, name), runs in ratios.items():
+        each = ", ".join(f"{r:.3f}" for r, _ in runs)
+        print(f"| {workload} | {name} | {each} | {statistics.median(r for r, _ in runs):.3f} "
+              f"| {statistics.median(x['rps'] for _, x in runs):,.0f} "
+              f"| {statistics.median(x['p99'] for _, x in runs):.2f} |")
 
 
 def million(binary, work, admin_key, auth, duration):

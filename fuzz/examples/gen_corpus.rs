@@ -209,7 +209,7 @@ fn main() {
     write(t, "timeout_max", b"99999999H");
     write(t, "timeout_9_digits", b"123456789S");
     write(t, "timeout_ns", b"1n");
-    let digest = roster::auth::keys::digest_hex(&roster::auth::keys::digest(&key));
+    let digest = roster::auth::keys::digest(&key).to_hex();
     write(t, "digest_hex", digest.as_bytes());
     write(
         t,
