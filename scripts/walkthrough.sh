@@ -7,10 +7,17 @@ set -euo pipefail
 # ---- begin ----
 ADDR=${ROSTER_ADDR:-127.0.0.1:50051}
 KEY=${ROSTER_ADMIN_KEY:-$(cat roster-data/bootstrap.key)}
+: "${KEY:?no admin key: run this where roster-data/ is, or set ROSTER_ADMIN_KEY}"
 ADMIN="authorization: Bearer $KEY"
 
 # Who am I?
 grpcurl -plaintext -H "$ADMIN" $ADDR roster.v1.UserService/GetInfo
+
+# Start afresh, so that the walk-through can run again: delete what an earlier
+# run made (errors are ignored: on a first run each call answers NotFound).
+grpcurl -plaintext -H "$ADMIN" -d '{"id": "alice"}' $ADDR roster.v1.UserService/DeleteUser 2>/dev/null || true
+grpcurl -plaintext -H "$ADMIN" -d '{"id": "acme-eu"}' $ADDR roster.v1.UserService/DeleteTenant 2>/dev/null || true
+grpcurl -plaintext -H "$ADMIN" -d '{"id": "acme"}' $ADDR roster.v1.UserService/DeleteOrganization 2>/dev/null || true
 
 # An organization, a tenant in it, and a user in that tenant.
 grpcurl -plaintext -H "$ADMIN" -d '{"organization": {"id": "acme", "name": "Acme Inc."}}' \
@@ -25,6 +32,7 @@ grpcurl -plaintext -H "$ADMIN" -d '{"user": {"id": "alice", "name": "Alice", "em
 ALICE_KEY=$(grpcurl -plaintext -H "$ADMIN" -H "x-roster-impersonate-user: alice" \
   -d '{"name": "laptop"}' $ADDR roster.v1.UserService/CreateAccessKey \
   | jq -r '.accessKeys[0].accessKey')
+: "${ALICE_KEY:?no key for alice: see the error above}"
 
 # Alice calls with her own key.
 grpcurl -plaintext -H "authorization: Bearer $ALICE_KEY" $ADDR roster.v1.UserService/GetInfo

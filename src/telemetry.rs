@@ -13,10 +13,14 @@
 //! this one appends to a shared buffer and wakes the thread once per batch).
 //! The JSON lines are the same: `timestamp` (RFC 3339, UTC, microseconds),
 //! `level`, the event's fields in order (`message` first), `target`.
+//!
+//! Text lines are coloured (ANSI escapes) only when stderr is a terminal and
+//! `NO_COLOR` is unset or empty, so a log redirected to a file or collected
+//! from a pipe is plain text.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::io;
+use std::io::{self, IsTerminal};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -37,12 +41,20 @@ pub fn init(format: LogFormat) -> LogGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colours(&io::stderr(), std::env::var_os("NO_COLOR")))
         .with_writer(writer);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.event_format(JsonLine).try_init(),
     };
     guard
+}
+
+/// Whether text lines written to `out` get ANSI colours: only on a
+/// terminal, and not when `NO_COLOR` (<https://no-color.org>) is set to
+/// anything but the empty string.
+fn colours(out: &impl IsTerminal, no_color: Option<std::ffi::OsString>) -> bool {
+    out.is_terminal() && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Most bytes logged and not yet written before loggers wait.
