@@ -1,5 +1,5 @@
 //! The command line: `roster [serve] [flags]`, each flag with an environment
-//! fallback (SPEC §8).
+//! fallback (docs/contract.md §8).
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 

@@ -32,7 +32,7 @@ pub(super) async fn open(cfg: &ServeArgs) -> Result<Directory, ServeError> {
             Ok(store) => break store,
             Err(Error::Unavailable(why)) => {
                 // Every 50th attempt: about every 10 s.
-                if attempts % 50 == 0 {
+                if attempts.is_multiple_of(50) {
                     tracing::warn!(store = %location, "{why}; waiting for it");
                 }
                 attempts += 1;
