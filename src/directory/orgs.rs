@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::rules::not_found;
+use super::rules::{already_exists, not_found};
 use super::Directory;
 use crate::auth::{
     access::{in_org_scope, outside_org},
@@ -25,10 +25,7 @@ impl Directory {
             .write(deadline, org, |txn, org| {
                 Box::pin(async move {
                     if txn.org(&org.id).await?.is_some() {
-                        return Err(Error::AlreadyExists {
-                            kind: "organization",
-                            id: org.id.clone(),
-                        });
+                        return Err(already_exists("organization", &org.id));
                     }
                     let now = now_millis();
                     let new = Organization {

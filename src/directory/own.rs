@@ -2,7 +2,10 @@
 
 use std::{sync::Arc, time::Instant};
 
-use super::{rules::not_found, Directory};
+use super::{
+    rules::{already_exists, not_found},
+    Directory,
+};
 use crate::auth::{keys, Authenticated, Caller, Operation, Secret};
 use crate::domain::{now_millis, validate, AccessKey, Error, JsonMap, Page, PageRequest, Result};
 
@@ -29,10 +32,7 @@ impl Directory {
             .write(deadline, stored, |txn, (digest, key)| {
                 Box::pin(async move {
                     if txn.key_digest(&key.user_id, &key.name).await?.is_some() {
-                        return Err(Error::AlreadyExists {
-                            kind: "access key",
-                            id: key.name.clone(),
-                        });
+                        return Err(already_exists("access key", &key.name));
                     }
                     if txn.count_keys(&key.user_id).await? >= validate::MAX_KEYS_PER_USER {
                         return Err(Error::ResourceExhausted {

@@ -88,6 +88,13 @@ pub(super) fn last_super_admin() -> Error {
     }
 }
 
+pub(super) fn already_exists(kind: &'static str, id: &str) -> Error {
+    Error::AlreadyExists {
+        kind,
+        id: id.to_owned(),
+    }
+}
+
 pub(super) fn not_found(kind: &'static str, id: &str) -> Error {
     Error::NotFound {
         kind,

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::rules::not_found;
+use super::rules::{already_exists, not_found};
 use super::Directory;
 use crate::auth::{
     access::{in_org_scope, outside_org},
@@ -35,10 +35,7 @@ impl Directory {
                         return Err(not_found("organization", &tenant.org_id));
                     }
                     if txn.tenant(&tenant.id).await?.is_some() {
-                        return Err(Error::AlreadyExists {
-                            kind: "tenant",
-                            id: tenant.id.clone(),
-                        });
+                        return Err(already_exists("tenant", &tenant.id));
                     }
                     let now = now_millis();
                     let new = Tenant {
@@ -85,12 +82,10 @@ impl Directory {
                         ));
                     }
                     let new = Tenant {
+                        name: tenant.name.clone(),
+                        variables: tenant.variables.clone(),
                         updated_at: now_millis().max(old.updated_at),
-                        ..Tenant {
-                            name: tenant.name.clone(),
-                            variables: tenant.variables.clone(),
-                            ..old
-                        }
+                        ..old
                     };
                     txn.put_tenant(&new).await
                 })

@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use super::rules::{
-    check_tenant_org, check_user_destination, is_super_admin, last_super_admin, not_found,
-    require_tenant, tenant_in_scope, wrong_org,
+    already_exists, check_tenant_org, check_user_destination, is_super_admin, last_super_admin,
+    not_found, require_tenant, tenant_in_scope, wrong_org,
 };
 use super::Directory;
 use crate::auth::{
@@ -44,10 +44,7 @@ impl Directory {
                     }
                     check_tenant_org(tenant.as_ref(), &org_id)?;
                     if txn.user(&user.id).await?.is_some() {
-                        return Err(Error::AlreadyExists {
-                            kind: "user",
-                            id: user.id.clone(),
-                        });
+                        return Err(already_exists("user", &user.id));
                     }
                     let now = now_millis();
                     let new = User {
