@@ -61,16 +61,22 @@ impl Authenticator {
             .filter(|k| keys::plausible(k))
             .ok_or(Error::Unauthenticated)?;
         let digest = keys::digest(key);
-        self.callers
-            .get_or_load(store, digest, async {
-                let record = store.key(&digest).await?.ok_or(Error::Unauthenticated)?;
-                let user = store
-                    .user(&record.user_id)
-                    .await?
-                    .ok_or(Error::Unauthenticated)?;
-                Ok(Caller::new(user))
-            })
-            .await
+        let (revision, cached) = self.callers.lookup(store, &digest);
+        if let Some(caller) = cached {
+            return Ok(caller);
+        }
+        // Boxed: only a miss needs the store, and the future every call
+        // carries stays small.
+        let caller = Box::pin(async {
+            let record = store.key(&digest).await?.ok_or(Error::Unauthenticated)?;
+            let user = store
+                .user(&record.user_id)
+                .await?
+                .ok_or(Error::Unauthenticated)?;
+            Ok::<_, Error>(Caller::new(user))
+        })
+        .await?;
+        Ok(self.callers.keep(digest, revision, caller))
     }
 
     /// The user a request acts as: the key's owner, or the user it
@@ -83,19 +89,23 @@ impl Authenticator {
         };
         validate::id(IMPERSONATE_HEADER, target)?;
         let key = (who.caller.user.id.clone(), target.clone());
-        self.impersonations
-            .get_or_load(store, key, async {
-                access::require(&who.caller, Operation::UpdateUser)?;
-                let user = store.user(target).await?.ok_or_else(|| Error::NotFound {
-                    kind: "user",
-                    id: target.clone(),
-                })?;
-                access::check_may_change_user(&who.caller, &user)?;
-                let mut acting = Caller::new(user);
-                acting.impersonator = Some(who.caller.user.id.clone());
-                Ok(acting)
-            })
-            .await
+        let (revision, cached) = self.impersonations.lookup(store, &key);
+        if let Some(caller) = cached {
+            return Ok(caller);
+        }
+        let acting = Box::pin(async {
+            access::require(&who.caller, Operation::UpdateUser)?;
+            let user = store.user(target).await?.ok_or_else(|| Error::NotFound {
+                kind: "user",
+                id: target.clone(),
+            })?;
+            access::check_may_change_user(&who.caller, &user)?;
+            let mut acting = Caller::new(user);
+            acting.impersonator = Some(who.caller.user.id.clone());
+            Ok::<_, Error>(acting)
+        })
+        .await?;
+        Ok(self.impersonations.keep(key, revision, acting))
     }
 }
 
@@ -108,31 +118,28 @@ impl<K: Hash + Eq> CallerCache<K> {
         CallerCache(Mutex::new(HashMap::new()))
     }
 
-    /// The cached caller for `key`, or the one `load` works out (which is
-    /// then kept, if it is one).
-    async fn get_or_load(
-        &self,
-        store: &dyn Store,
-        key: K,
-        load: impl std::future::Future<Output = Result<Caller>>,
-    ) -> Result<Arc<Caller>> {
-        // Read before the store, so an entry is never newer than its tag.
+    /// The store's revision, read before the store is (so that an entry is
+    /// never newer than its tag), and the caller cached for `key` at that
+    /// revision, if any.
+    fn lookup(&self, store: &dyn Store, key: &K) -> (u64, Option<Arc<Caller>>) {
         let revision = store.revision();
-        let cached = {
-            let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            map.get(&key)
-                .filter(|(r, _)| *r == revision)
-                .map(|(_, caller)| caller.clone())
-        };
-        if let Some(caller) = cached {
-            return Ok(caller);
-        }
-        let caller = Arc::new(load.await?);
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let cached = map
+            .get(key)
+            .filter(|(r, _)| *r == revision)
+            .map(|(_, caller)| caller.clone());
+        (revision, cached)
+    }
+
+    /// Keeps `caller`, worked out at `revision` (from its `lookup`), for
+    /// `key`.
+    fn keep(&self, key: K, revision: u64, caller: Caller) -> Arc<Caller> {
+        let caller = Arc::new(caller);
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= CACHE_ENTRIES {
             map.clear();
         }
         map.insert(key, (revision, caller.clone()));
-        Ok(caller)
+        caller
     }
 }
