@@ -23,18 +23,20 @@ use crate::store::{self, Create, Location, Record, Store, Txn};
 /// (one line on standard error).
 pub fn run(command: Command) -> ExitCode {
     let outcome = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .map_err(Error::from)
         .and_then(|runtime| {
             runtime.block_on(async {
                 match command {
-                    Command::Check(store) => check(&Location::data_dir(&store.data_dir)).await,
+                    Command::Check(store) => check(&store.location()).await,
                     Command::Export { store, output } => {
-                        export_to(&Location::data_dir(&store.data_dir), &output).await
+                        export_to(&store.location(), &output).await
                     }
                     Command::Import { store, input } => {
-                        import_from(&Location::data_dir(&store.data_dir), &input).await
+                        import_from(&store.location(), &input).await
                     }
+                    Command::Migrate(store) => migrate(&store.location()).await,
                     Command::Serve(_) => Err(Error::invalid("command", "`serve` is not offline")),
                 }
             })
@@ -72,10 +74,31 @@ pub enum Outcome {
 
 /// Opens the existing store at `location` (never creates one).
 async fn open_existing(location: &Location) -> Result<std::sync::Arc<dyn Store>> {
-    let at = location.clone();
-    tokio::task::spawn_blocking(move || store::open(&at, Create::Never))
-        .await
-        .map_err(Error::internal)?
+    store::open(location, Create::Never).await
+}
+
+/// `roster migrate`: creates or upgrades a PostgreSQL store's schema.
+pub async fn migrate(location: &Location) -> Result<Outcome> {
+    if !matches!(location, Location::Postgres(_)) {
+        return Err(Error::invalid(
+            "store",
+            "`roster migrate` needs a PostgreSQL store (--store or ROSTER_STORE)",
+        ));
+    }
+    let found = store::migrate(location).await?;
+    Ok(Outcome::Done(match found {
+        Some(v) if v == store::SCHEMA_VERSION => {
+            format!("{location}: the schema is at version {v} already")
+        }
+        Some(v) => format!(
+            "{location}: migrated the schema from version {v} to {}",
+            store::SCHEMA_VERSION
+        ),
+        None => format!(
+            "{location}: created the schema, version {}",
+            store::SCHEMA_VERSION
+        ),
+    }))
 }
 
 /// `roster check`.
@@ -106,10 +129,7 @@ pub async fn export_to(location: &Location, output: &Path) -> Result<Outcome> {
 /// `roster import`: from the file `input`, or standard input for `-`, into
 /// a new store; then checks it.
 pub async fn import_from(location: &Location, input: &Path) -> Result<Outcome> {
-    let at = location.clone();
-    let store = tokio::task::spawn_blocking(move || store::open(&at, Create::IfMissing))
-        .await
-        .map_err(Error::internal)??;
+    let store = store::open(location, Create::IfMissing).await?;
     let counts = if input == Path::new("-") {
         import(&*store, &mut io::stdin().lock()).await?
     } else {

@@ -6,6 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::{keys, Secret};
+use crate::store::{Location, PostgresOptions};
 
 /// roster: a multi-tenant user directory served over gRPC.
 #[derive(Debug, Parser)]
@@ -39,7 +40,7 @@ pub enum Command {
         #[arg(long, short, default_value = "-")]
         output: PathBuf,
     },
-    /// Read an export into a new, empty data directory, then check it.
+    /// Read an export into a new, empty store, then check it.
     Import {
         #[command(flatten)]
         store: StoreArgs,
@@ -47,14 +48,49 @@ pub enum Command {
         #[arg(long, short, default_value = "-")]
         input: PathBuf,
     },
+    /// Create or upgrade the schema of a PostgreSQL store (`--store`); safe
+    /// to run while replicas serve, and more than once.
+    Migrate(StoreArgs),
 }
 
 /// Where the store of an offline command is.
 #[derive(Clone, Debug, Args)]
 pub struct StoreArgs {
-    /// The server's data directory (the store is its `store/`).
+    /// The server's data directory (the embedded store is its `store/`).
     #[arg(long, env = "ROSTER_DATA_DIR", default_value = "./roster-data")]
     pub data_dir: PathBuf,
+
+    /// A PostgreSQL store instead of the embedded one: a libpq connection
+    /// URL (`postgres://user:pass@host:5432/db?sslmode=require`) or
+    /// key=value string.
+    #[arg(long, env = "ROSTER_STORE", hide_env_values = true, value_parser = parse_store)]
+    pub store: Option<String>,
+}
+
+impl StoreArgs {
+    /// Where the store is.
+    pub fn location(&self) -> Location {
+        location(self.store.as_deref(), &self.data_dir)
+    }
+}
+
+/// The store `--store` names, or the embedded one in `data_dir`.
+fn location(store: Option<&str>, data_dir: &std::path::Path) -> Location {
+    match store {
+        Some(url) => Location::Postgres(url.to_owned()),
+        None => Location::data_dir(data_dir),
+    }
+}
+
+/// Accepts a PostgreSQL connection string (checked again, fully, when the
+/// store opens).
+fn parse_store(value: &str) -> Result<String, String> {
+    let url = value.starts_with("postgres://") || value.starts_with("postgresql://");
+    if url || value.contains('=') {
+        Ok(value.to_owned())
+    } else {
+        Err("expected a PostgreSQL URL (postgres://...) or key=value connection string".into())
+    }
 }
 
 /// How the log is written.
@@ -77,6 +113,23 @@ pub struct ServeArgs {
     /// Directory of the store and of `bootstrap.key`; created if missing.
     #[arg(long, env = "ROSTER_DATA_DIR", default_value = "./roster-data")]
     pub data_dir: PathBuf,
+
+    /// A PostgreSQL store shared by any number of replicas, instead of the
+    /// embedded one in `--data-dir`: a libpq connection URL
+    /// (`postgres://user:pass@host:5432/db?sslmode=require`) or key=value
+    /// string. An empty database gets roster's schema on the first start.
+    #[arg(long, env = "ROSTER_STORE", hide_env_values = true, value_parser = parse_store)]
+    pub store: Option<String>,
+
+    /// With `--store`: most connections this replica opens to the database.
+    #[arg(long, env = "ROSTER_STORE_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub store_pool_size: u32,
+
+    /// With `--store`: longest a cached caller outlives a change made
+    /// through another replica when change notifications are lost (they
+    /// normally arrive within milliseconds).
+    #[arg(long, env = "ROSTER_CACHE_STALENESS", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub cache_staleness: Duration,
 
     /// Log format.
     #[arg(long, env = "ROSTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -126,6 +179,19 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// Where the store is.
+    pub fn location(&self) -> Location {
+        location(self.store.as_deref(), &self.data_dir)
+    }
+
+    /// How a PostgreSQL store behaves.
+    pub fn postgres_options(&self) -> PostgresOptions {
+        PostgresOptions {
+            pool_size: self.store_pool_size as usize,
+            staleness: self.cache_staleness,
+        }
+    }
+
     /// The defaults (with environment fallbacks applied), as `roster serve`.
     pub fn from_env() -> Self {
         match Cli::parse_from(["roster", "serve"]).command {

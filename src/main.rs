@@ -50,7 +50,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        tracing::info!(%addr, data_dir = %args.data_dir.display(), "listening");
+        tracing::info!(%addr, store = %args.location(), "listening");
         match roster::server::run(args, listener, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

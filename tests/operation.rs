@@ -375,6 +375,7 @@ async fn not_serving_until_the_store_is_open() {
         &roster::store::Location::data_dir(data_dir.path()),
         roster::store::Create::IfMissing,
     )
+    .await
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,7 +1,11 @@
-//! Startup: open the configured store (waiting, NOT_SERVING, while another
-//! process holds it) and, on the very first start, bootstrap it: organization
-//! `default`, user `admin` with `super-admin`, its key `bootstrap` (from
-//! `ROSTER_BOOTSTRAP_KEY`, or generated and written to `bootstrap.key`).
+//! Startup: open the configured store (waiting, NOT_SERVING, while it
+//! cannot be used: another process holds the embedded store, the database
+//! is unreachable or its schema is not this build's) and, on the very first
+//! start, bootstrap it: organization `default`, user `admin` with
+//! `super-admin`, its key `bootstrap` (from `ROSTER_BOOTSTRAP_KEY`, or, on
+//! the embedded store only, generated and written to `bootstrap.key`).
+//! Replicas starting together bootstrap once: the bootstrap is one change
+//! that first checks the mark.
 
 use std::{
     io::Write as _,
@@ -21,14 +25,10 @@ use crate::store::{self, Create, Location};
 /// process holds the store (say, the previous roster of a rolling restart
 /// on the same volume), waits for it.
 pub(super) async fn open(cfg: &ServeArgs) -> Result<Directory, ServeError> {
-    let location = Location::data_dir(&cfg.data_dir);
+    let location = cfg.location();
     let mut attempts: u32 = 0;
     let store = loop {
-        let at = location.clone();
-        let opened = tokio::task::spawn_blocking(move || store::open(&at, Create::IfMissing))
-            .await
-            .map_err(|e| ServeError::Store(Error::internal(e)))?;
-        match opened {
+        match store::open_with(&location, Create::IfMissing, cfg.postgres_options()).await {
             Ok(store) => break store,
             Err(Error::Unavailable(why)) => {
                 // Every 50th attempt: about every 10 s.
@@ -55,6 +55,11 @@ pub(super) async fn open(cfg: &ServeArgs) -> Result<Directory, ServeError> {
     }
     let key = match &cfg.bootstrap_key {
         Some(key) => key.clone(),
+        // A replica of a shared store has no private disk to leave the key
+        // on, and several replicas would each write their own.
+        None if matches!(location, Location::Postgres(_)) => {
+            return Err(ServeError::BootstrapKeyRequired)
+        }
         None => {
             let key = keys::generate().map_err(ServeError::Store)?;
             let path = cfg.data_dir.join("bootstrap.key");
@@ -66,11 +71,15 @@ pub(super) async fn open(cfg: &ServeArgs) -> Result<Directory, ServeError> {
             key
         }
     };
-    directory
+    let done = directory
         .bootstrap(&key, Instant::now() + Duration::from_secs(60))
         .await
         .map_err(ServeError::Store)?;
-    tracing::info!("bootstrapped: organization `default`, user `admin`, key `bootstrap`");
+    if done {
+        tracing::info!("bootstrapped: organization `default`, user `admin`, key `bootstrap`");
+    } else {
+        tracing::info!("another replica bootstrapped the store meanwhile");
+    }
     Ok(directory)
 }
 

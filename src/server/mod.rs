@@ -28,6 +28,11 @@ pub enum ServeError {
     Store(Error),
     #[error("cannot write the bootstrap key: {0}")]
     BootstrapKey(std::io::Error),
+    #[error(
+        "the PostgreSQL store is not bootstrapped yet: set ROSTER_BOOTSTRAP_KEY (32+ printable \
+         ASCII characters) for the first start"
+    )]
+    BootstrapKeyRequired,
     #[error("gRPC transport failed: {0}")]
     Transport(#[from] tonic::transport::Error),
     #[error("reflection setup failed: {0}")]

@@ -19,6 +19,7 @@
 //! - [`Store::revision`] grows, before the write is acknowledged, with every
 //!   change that may alter what an access key authenticates as.
 
+mod postgres;
 mod sled;
 
 use std::{
@@ -34,11 +35,16 @@ use crate::domain::{
     AccessKey, Error, JsonMap, KeyDigest, ListingForm, Listings, Organization, Result, Tenant, User,
 };
 
+pub use postgres::schema::VERSION as SCHEMA_VERSION;
+pub use postgres::Options as PostgresOptions;
+
 /// Where the store lives, as configured.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Location {
     /// The embedded store (sled) in this directory.
     Dir(PathBuf),
+    /// A PostgreSQL database: a libpq connection URL or key=value string.
+    Postgres(String),
 }
 
 impl Location {
@@ -49,10 +55,38 @@ impl Location {
 }
 
 impl std::fmt::Display for Location {
+    /// The directory, or the database's URL without its password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Dir(dir) => write!(f, "{}", dir.display()),
+            Location::Postgres(url) => f.write_str(&without_password(url)),
         }
+    }
+}
+
+/// A connection URL with its password, if any, replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // key=value form: drop a password=... pair.
+        return url
+            .split_whitespace()
+            .map(|kv| {
+                if kv.starts_with("password=") {
+                    "password=***"
+                } else {
+                    kv
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
     }
 }
 
@@ -65,11 +99,11 @@ pub enum Create {
     Never,
 }
 
-/// Opens the store at `location`. `Error::Unavailable` means another
-/// process holds it (the embedded store allows one process at a time).
-/// Blocking: call it from a blocking context (`spawn_blocking`) on a
-/// runtime.
-pub fn open(location: &Location, create: Create) -> Result<Arc<dyn Store>> {
+/// Opens the store at `location`. `Error::Unavailable` means it cannot be
+/// used now but may be later: another process holds the embedded store (it
+/// allows one process at a time), the database cannot be reached, or its
+/// schema is not this build's.
+pub async fn open(location: &Location, create: Create) -> Result<Arc<dyn Store>> {
     match location {
         Location::Dir(dir) => {
             if create == Create::Never && !sled::exists(dir) {
@@ -78,8 +112,38 @@ pub fn open(location: &Location, create: Create) -> Result<Arc<dyn Store>> {
                     dir.display()
                 )));
             }
-            Ok(Arc::new(sled::SledStore::open(dir)?))
+            let dir = dir.clone();
+            let store = tokio::task::spawn_blocking(move || sled::SledStore::open(&dir))
+                .await
+                .map_err(Error::internal)??;
+            Ok(Arc::new(store))
         }
+        Location::Postgres(url) => Ok(Arc::new(
+            postgres::PgStore::open(url, create, PostgresOptions::default()).await?,
+        )),
+    }
+}
+
+/// Opens the store at `location` with `options` for a PostgreSQL store.
+pub async fn open_with(
+    location: &Location,
+    create: Create,
+    options: PostgresOptions,
+) -> Result<Arc<dyn Store>> {
+    match location {
+        Location::Postgres(url) => Ok(Arc::new(
+            postgres::PgStore::open(url, create, options).await?,
+        )),
+        other => open(other, create).await,
+    }
+}
+
+/// Creates or upgrades the schema of a PostgreSQL store; answers the
+/// version it found (`None`: the database was empty).
+pub async fn migrate(location: &Location) -> Result<Option<i32>> {
+    match location {
+        Location::Postgres(url) => postgres::migrate(url).await,
+        Location::Dir(_) => Ok(None),
     }
 }
 

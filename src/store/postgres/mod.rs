@@ -1,0 +1,325 @@
+//! The shared backend: roster's records in PostgreSQL, for any number of
+//! stateless replicas.
+//!
+//! - Every write is one SERIALIZABLE transaction running the change; a
+//!   serialization failure, a deadlock or a unique violation (a racing
+//!   insert) rolls it back and runs the change again, up to [`ATTEMPTS`]
+//!   times within the call's deadline, then answers UNAVAILABLE.
+//! - Reads outside a change each take a pooled connection (at most
+//!   [`Options::pool_size`]); a database that cannot be reached answers
+//!   UNAVAILABLE.
+//! - The revision: a change that may alter a caller (a user written or
+//!   deleted, a key deleted) sends `NOTIFY roster_changes` with its commit;
+//!   every replica listens on a connection of its own and grows its revision
+//!   on each notification, and also every [`Options::staleness`] whatever
+//!   happens, so that a replica whose notifications are lost (its listening
+//!   connection cut, say) serves no cached caller older than that bound.
+//!   The writing replica grows its own revision before the write returns.
+//! - The schema is versioned ([`schema`]); an empty database is migrated
+//!   when the store opens, any other version mismatch keeps the store
+//!   closed (UNAVAILABLE: the server waits NOT_SERVING and logs why).
+
+mod reads;
+pub(super) mod schema;
+mod txn;
+
+use std::{
+    any::Any,
+    str::FromStr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::{error::SqlState, AsyncMessage, IsolationLevel, NoTls};
+
+use super::{Create, DynChange, RecordPage, Store};
+use crate::domain::{Error, ListingForm, Result};
+use reads::{Conn, HasConn};
+use txn::PgTxn;
+
+/// Most times one change runs before the write answers UNAVAILABLE.
+pub const ATTEMPTS: u32 = 8;
+/// The channel of change notifications.
+const CHANNEL: &str = "roster_changes";
+
+/// How a PostgreSQL store behaves.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Most pooled connections of this replica.
+    pub pool_size: usize,
+    /// Longest a cached caller may outlive a change made through another
+    /// replica when notifications are lost.
+    pub staleness: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            pool_size: 16,
+            staleness: Duration::from_secs(1),
+        }
+    }
+}
+
+/// roster's records in a PostgreSQL database.
+pub(super) struct PgStore {
+    pool: Pool,
+    revision: Arc<AtomicU64>,
+    /// Listens for notifications and ticks the revision; stopped on drop.
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+/// Whether a failed statement may succeed when its transaction runs again.
+pub(super) fn retryable(e: &tokio_postgres::Error) -> bool {
+    e.code().is_some_and(|code| {
+        [
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::UNIQUE_VIOLATION,
+            SqlState::DUPLICATE_TABLE,
+        ]
+        .contains(code)
+    })
+}
+
+/// Whether a domain error carries a retryable database error.
+fn retryable_error(e: &Error) -> bool {
+    match e {
+        Error::Storage(cause) => cause
+            .downcast_ref::<tokio_postgres::Error>()
+            .is_some_and(retryable),
+        _ => false,
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (a libpq connection string or
+    /// URL), checks (and for an empty database with `Create::IfMissing`,
+    /// creates) the schema, and starts listening for changes.
+    pub(super) async fn open(url: &str, create: Create, options: Options) -> Result<Self> {
+        let config = parse(url)?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size)
+            .build()
+            .map_err(|e| Error::internal(e.to_string()))?;
+        let mut client = pool.get().await.map_err(unreachable)?;
+        match schema::version(&client).await? {
+            Some(schema::VERSION) => {}
+            None if create == Create::IfMissing => {
+                schema::migrate(&mut client).await?;
+            }
+            None => return Err(Error::storage("no roster schema in this database")),
+            Some(found) => return Err(schema::newer(found)),
+        }
+        drop(client);
+        let revision = Arc::new(AtomicU64::new(start_revision()));
+        let listener = tokio::spawn(listen(config, revision.clone(), options.staleness));
+        Ok(PgStore {
+            pool,
+            revision,
+            listener,
+        })
+    }
+
+    /// A pooled connection, waiting no later than `deadline`.
+    async fn client(&self, deadline: Instant) -> Result<deadpool_postgres::Client> {
+        match tokio::time::timeout_at(deadline.into(), self.pool.get()).await {
+            Ok(client) => client.map_err(unreachable),
+            Err(_) => Err(Error::DeadlineExceeded),
+        }
+    }
+
+    /// One run of a change: answers its outcome, or `None` when it must run
+    /// again.
+    async fn attempt(
+        &self,
+        deadline: Instant,
+        change: &DynChange,
+    ) -> Result<Option<Box<dyn Any + Send>>> {
+        let mut client = self.client(deadline).await?;
+        let txn = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::Serializable)
+            .start()
+            .await
+            .map_err(lost)?;
+        let mut txn = PgTxn::new(txn);
+        let answer = match change(&mut txn).await {
+            Ok(answer) => answer,
+            Err(e) if retryable_error(&e) => return Ok(None),
+            // Dropping the transaction rolls it back.
+            Err(e) => return Err(e),
+        };
+        let affects_callers = txn.affects_callers();
+        match txn.commit(CHANNEL).await {
+            Ok(()) => {
+                if affects_callers {
+                    self.revision.fetch_add(1, Ordering::Release);
+                }
+                Ok(Some(answer))
+            }
+            Err(e) if retryable(&e) => Ok(None),
+            // The connection may have failed after the database committed:
+            // the outcome is unknown, and the change must not run again.
+            Err(e) => {
+                tracing::error!(error = %e, "a commit failed; its outcome is unknown");
+                Err(Error::Unavailable(
+                    "the store failed while committing; the change may or may not have been applied",
+                ))
+            }
+        }
+    }
+}
+
+/// Creates or upgrades the schema of the database at `url`.
+pub(super) async fn migrate(url: &str) -> Result<Option<i32>> {
+    let config = parse(url)?;
+    let (mut client, connection) = config.connect(NoTls).await.map_err(unreachable)?;
+    let driver = tokio::spawn(connection);
+    let found = schema::migrate(&mut client).await;
+    drop(client);
+    let _ = driver.await;
+    found
+}
+
+fn parse(url: &str) -> Result<tokio_postgres::Config> {
+    tokio_postgres::Config::from_str(url)
+        .map_err(|e| Error::invalid("store", format!("not a PostgreSQL connection string: {e}")))
+}
+
+/// A first revision no earlier handle can have reached.
+fn start_revision() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+}
+
+/// The error of a database that cannot be reached (the cause is logged).
+fn unreachable(e: impl std::fmt::Display) -> Error {
+    tracing::warn!(error = %e, "the store is unreachable");
+    Error::Unavailable("the store is unreachable")
+}
+
+/// The error of a connection lost before a change was committed.
+fn lost(e: tokio_postgres::Error) -> Error {
+    if e.is_closed() || e.code().is_none() {
+        unreachable(e)
+    } else {
+        Error::storage(e)
+    }
+}
+
+/// Grows `revision` on every change notification, and every `staleness`
+/// whatever happens; reconnects when its connection is lost.
+async fn listen(config: tokio_postgres::Config, revision: Arc<AtomicU64>, staleness: Duration) {
+    let ticker = {
+        let revision = revision.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(staleness);
+            loop {
+                tick.tick().await;
+                revision.fetch_add(1, Ordering::Release);
+            }
+        })
+    };
+    let _stop_ticker = AbortOnDrop(ticker);
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let notified = revision.clone();
+                let driver = tokio::spawn(async move {
+                    while let Some(message) =
+                        std::future::poll_fn(|cx| connection.poll_message(cx)).await
+                    {
+                        match message {
+                            Ok(AsyncMessage::Notification(_)) => {
+                                notified.fetch_add(1, Ordering::Release);
+                            }
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                });
+                if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                    tracing::warn!(error = %e, "cannot listen for store changes");
+                }
+                // Changes made while nobody listened.
+                revision.fetch_add(1, Ordering::Release);
+                let _ = driver.await;
+                revision.fetch_add(1, Ordering::Release);
+                tracing::warn!("lost the store's change notifications; reconnecting");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot listen for store changes; retrying"),
+        }
+        tokio::time::sleep(staleness.min(Duration::from_millis(500))).await;
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl HasConn for PgStore {
+    fn conn(&self) -> Conn<'_> {
+        Conn::Pool(&self.pool)
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    async fn write_dyn(&self, deadline: Instant, change: DynChange) -> Result<Box<dyn Any + Send>> {
+        for attempt in 0..ATTEMPTS {
+            if Instant::now() >= deadline {
+                return Err(Error::DeadlineExceeded);
+            }
+            if let Some(answer) = self.attempt(deadline, &change).await? {
+                return Ok(answer);
+            }
+            // Back off a little, more each time, before running it again.
+            let pause = Duration::from_millis(1 << attempt.min(6));
+            tokio::time::sleep_until((Instant::now() + pause).min(deadline).into()).await;
+        }
+        Err(Error::Unavailable(
+            "the store is busy with conflicting changes; try again",
+        ))
+    }
+
+    fn revision(&self) -> u64 {
+        self.revision.load(Ordering::Acquire)
+    }
+
+    async fn sync(&self) -> Result<()> {
+        // Every acknowledged change was committed: nothing is pending.
+        Ok(())
+    }
+
+    async fn records(&self, cursor: Option<&str>, limit: usize) -> Result<RecordPage> {
+        reads::records(self.conn(), cursor, limit).await
+    }
+
+    async fn check(&self, form: &ListingForm) -> Result<Vec<String>> {
+        reads::check(self.conn(), form).await
+    }
+}

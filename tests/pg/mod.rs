@@ -1,0 +1,231 @@
+//! A throwaway PostgreSQL cluster for the tests of one test binary: made by
+//! `initdb` in a temporary directory on the first call of [`database`],
+//! listening on a free loopback port, and stopped and removed when the test
+//! process exits (a small shell wrapper waits on a pipe from this process;
+//! when the pipe closes it stops the server and deletes the directory).
+//! Each call of [`database`] creates a fresh database in it.
+//!
+//! The server programs come from Debian's `postgresql` package
+//! (`scripts/ensure-postgres` installs it; see `bindir`). As root,
+//! the cluster runs as the `postgres` user (initdb and postgres refuse
+//! root), through `setpriv`.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicU32, Ordering},
+        Mutex, OnceLock,
+    },
+    time::{Duration, Instant},
+};
+
+/// The running cluster of this test process.
+struct Cluster {
+    port: u16,
+    /// The wrapper; its stdin is the pipe whose end stops the cluster.
+    _wrapper: Mutex<Child>,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static DATABASES: AtomicU32 = AtomicU32::new(0);
+
+/// A connection URL to a new, empty database of this process's cluster.
+pub fn database() -> String {
+    let cluster = CLUSTER.get_or_init(start);
+    let name = format!(
+        "roster_{}_{}",
+        std::process::id(),
+        DATABASES.fetch_add(1, Ordering::Relaxed)
+    );
+    psql(cluster.port, &format!("CREATE DATABASE {name}"));
+    format!("postgres://postgres@127.0.0.1:{}/{name}", cluster.port)
+}
+
+/// The port of this process's cluster (started if it is not yet).
+pub fn port() -> u16 {
+    CLUSTER.get_or_init(start).port
+}
+
+/// Runs one SQL statement as the superuser, on database `postgres`.
+pub fn psql(port: u16, sql: &str) -> String {
+    let out = Command::new(bindir().join("psql"))
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+        ])
+        .args(["-v", "ON_ERROR_STOP=1", "-tAc", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// PostgreSQL's server programs: `ROSTER_PG_BINDIR`, or the newest
+/// `/usr/lib/postgresql/<version>/bin` (Debian's layout), or what
+/// `pg_config --bindir` says.
+fn bindir() -> PathBuf {
+    static BINDIR: OnceLock<PathBuf> = OnceLock::new();
+    BINDIR
+        .get_or_init(|| {
+            if let Some(dir) = std::env::var_os("ROSTER_PG_BINDIR") {
+                return PathBuf::from(dir);
+            }
+            let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| {
+                    let version = e.file_name().to_str()?.parse().ok()?;
+                    let bin = e.path().join("bin");
+                    bin.join("initdb").exists().then_some((version, bin))
+                })
+                .collect();
+            debian.sort();
+            if let Some((_, bin)) = debian.pop() {
+                return bin;
+            }
+            let out = Command::new("pg_config")
+                .arg("--bindir")
+                .output()
+                .expect("PostgreSQL is not installed: run scripts/ensure-postgres");
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+        })
+        .clone()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.trim_ascii() == b"0")
+        .unwrap_or(false)
+}
+
+/// `program` with `args`, as the `postgres` user when this process is root.
+fn as_owner(program: &Path) -> Command {
+    if is_root() {
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            "--reuid=postgres",
+            "--regid=postgres",
+            "--init-groups",
+            "--",
+        ])
+        .arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start() -> Cluster {
+    let dir = tempfile::Builder::new()
+        .prefix("roster-pg-")
+        .tempdir()
+        .expect("a temporary directory")
+        .keep();
+    if is_root() {
+        let status = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir)
+            .status()
+            .expect("chown runs");
+        assert!(status.success(), "chown the cluster's directory");
+    }
+    let data = dir.join("data");
+    let out = as_owner(&bindir().join("initdb"))
+        .arg("-D")
+        .arg(&data)
+        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        .output()
+        .expect("initdb runs");
+    assert!(
+        out.status.success(),
+        "initdb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = free_port();
+    // The wrapper starts postgres, waits for its stdin to close (this process
+    // exiting), then stops postgres and removes the directory.
+    let script = r#"
+        "$@" & pid=$!
+        read _ || true
+        kill -INT "$pid" 2>/dev/null
+        wait "$pid"
+        rm -rf "$ROSTER_PG_DIR"
+    "#;
+    let mut postgres = as_owner(&bindir().join("postgres"));
+    postgres
+        .arg("-D")
+        .arg(&data)
+        .args(["-p", &port.to_string(), "-k"])
+        .arg(&dir)
+        .args([
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "max_connections=300",
+        ])
+        .args([
+            "-c",
+            "shared_buffers=32MB",
+            "-c",
+            "log_min_messages=warning",
+        ]);
+    let mut wrapper = Command::new("sh");
+    wrapper
+        .arg("-c")
+        .arg(script)
+        .arg("postgres-wrapper")
+        .arg(postgres.get_program())
+        .args(postgres.get_args())
+        .env("ROSTER_PG_DIR", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = wrapper.spawn().expect("the postgres wrapper starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    // Keep the server's stderr flowing (and visible with --nocapture).
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("postgres: {line}");
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = Command::new(bindir().join("pg_isready"))
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if ready {
+            break;
+        }
+        assert!(Instant::now() < deadline, "postgres did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Cluster {
+        port,
+        _wrapper: Mutex::new(child),
+    }
+}
