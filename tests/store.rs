@@ -3,9 +3,11 @@
 //! and one `conformance!` line below; the few tests after it pin what only
 //! that backend promises.
 
+mod common;
 #[macro_use]
 mod conformance;
-mod pg;
+
+use common::pg;
 
 use std::{sync::Arc, time::Duration};
 

@@ -1,7 +1,14 @@
 //! The test harness: a real roster server on `127.0.0.1:0` with a temporary
 //! data directory, and generated tonic clients that talk to it over the
 //! socket, the way users do.
+//!
+//! With `ROSTER_TEST_STORE=postgres` every [`TestServer`] keeps its records
+//! in a fresh database of a throwaway PostgreSQL cluster ([`pg`]) instead of
+//! the embedded store: the test command runs the integration suites both
+//! ways.
 #![allow(dead_code)]
+
+pub mod pg;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -59,6 +66,16 @@ pub struct TestServer {
     task: Option<JoinHandle<Result<(), roster::server::ServeError>>>,
 }
 
+/// Whether test servers keep their records in PostgreSQL
+/// (`ROSTER_TEST_STORE=postgres`) rather than the embedded store.
+pub fn on_postgres() -> bool {
+    match std::env::var("ROSTER_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sled") | Err(_) => false,
+        Ok(other) => panic!("ROSTER_TEST_STORE={other}: expected `postgres` or `sled`"),
+    }
+}
+
 /// The settings of a test server: defaults, with `data_dir`.
 pub fn test_args(data_dir: PathBuf) -> ServeArgs {
     let cli = Cli::parse_from(["roster", "serve", "--data-dir", data_dir.to_str().unwrap()]);
@@ -81,6 +98,9 @@ impl TestServer {
         let admin_key = keys::generate().unwrap().expose().to_owned();
         let mut args = test_args(data_dir.path().to_path_buf());
         args.bootstrap_key = Some(Secret::new(admin_key.clone()));
+        if on_postgres() {
+            args.store = Some(pg::database());
+        }
         tune(&mut args);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -3,8 +3,10 @@
 //!
 //! - Every write is one SERIALIZABLE transaction running the change; a
 //!   serialization failure, a deadlock or a unique violation (a racing
-//!   insert) rolls it back and runs the change again, up to [`ATTEMPTS`]
-//!   times within the call's deadline, then answers UNAVAILABLE.
+//!   insert) rolls it back and runs the change again after a random pause
+//!   that grows with each attempt (so that racing changes fall out of step),
+//!   up to [`ATTEMPTS`] times within the call's deadline, then answers
+//!   UNAVAILABLE.
 //! - Reads outside a change each take a pooled connection (at most
 //!   [`Options::pool_size`]); a database that cannot be reached answers
 //!   UNAVAILABLE.
@@ -41,8 +43,11 @@ use crate::domain::{Error, ListingForm, Result};
 use reads::{Conn, HasConn};
 use txn::PgTxn;
 
-/// Most times one change runs before the write answers UNAVAILABLE.
-pub const ATTEMPTS: u32 = 8;
+/// Most times one change runs before the write answers UNAVAILABLE (if
+/// its deadline has not come first).
+pub const ATTEMPTS: u32 = 32;
+/// The longest pause between two runs of a change.
+const MAX_PAUSE: Duration = Duration::from_millis(50);
 /// The channel of change notifications.
 const CHANNEL: &str = "roster_changes";
 
@@ -297,8 +302,10 @@ impl Store for PgStore {
             if let Some(answer) = self.attempt(deadline, &change).await? {
                 return Ok(answer);
             }
-            // Back off a little, more each time, before running it again.
-            let pause = Duration::from_millis(1 << attempt.min(6));
+            // A random pause, longer each time, before running it again.
+            let ceiling = Duration::from_millis(1 << attempt.min(6)).min(MAX_PAUSE);
+            let pause = ceiling
+                .mul_f64(f64::from(getrandom::u32().unwrap_or(u32::MAX)) / f64::from(u32::MAX));
             tokio::time::sleep_until((Instant::now() + pause).min(deadline).into()).await;
         }
         Err(Error::Unavailable(
