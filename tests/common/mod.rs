@@ -66,6 +66,18 @@ pub struct TestServer {
     task: Option<JoinHandle<Result<(), roster::server::ServeError>>>,
 }
 
+/// Awaits every future, concurrently, in order.
+pub async fn futures_join_all<T: Send + 'static>(
+    futures: impl IntoIterator<Item = impl std::future::Future<Output = T> + Send + 'static>,
+) -> Vec<T> {
+    let tasks: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
 /// Whether test servers keep their records in PostgreSQL
 /// (`ROSTER_TEST_STORE=postgres`) rather than the embedded store.
 pub fn on_postgres() -> bool {
@@ -91,11 +103,29 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
+    /// Starts `n` replicas of one PostgreSQL store (`store`, a connection
+    /// URL) at once, all with the same bootstrap key, and waits until each
+    /// is SERVING.
+    pub async fn replicas(n: usize, store: &str) -> Vec<Self> {
+        let admin_key = keys::generate().unwrap().expose().to_owned();
+        let starts = (0..n).map(|_| {
+            let (key, store) = (admin_key.clone(), store.to_owned());
+            Self::start_keyed(key, move |args| args.store = Some(store))
+        });
+        futures_join_all(starts).await
+    }
+
     /// Starts a server with settings changed by `tune`.
     pub async fn start_with(tune: impl FnOnce(&mut ServeArgs)) -> Self {
+        let admin_key = keys::generate().unwrap().expose().to_owned();
+        Self::start_keyed(admin_key, tune).await
+    }
+
+    /// Starts a server whose bootstrap key is `admin_key`, with settings
+    /// changed by `tune`.
+    pub async fn start_keyed(admin_key: String, tune: impl FnOnce(&mut ServeArgs)) -> Self {
         init_logs();
         let data_dir = tempfile::tempdir().unwrap();
-        let admin_key = keys::generate().unwrap().expose().to_owned();
         let mut args = test_args(data_dir.path().to_path_buf());
         args.bootstrap_key = Some(Secret::new(admin_key.clone()));
         if on_postgres() {

@@ -52,18 +52,20 @@ pub fn port() -> u16 {
 
 /// Runs one SQL statement as the superuser, on database `postgres`.
 pub fn psql(port: u16, sql: &str) -> String {
+    psql_on(port, "postgres", sql)
+}
+
+/// Runs one SQL statement as the superuser on the database of `url` (one
+/// that [`database`] made); answers its output, trimmed.
+pub fn psql_url(url: &str, sql: &str) -> String {
+    let name = url.rsplit('/').next().expect("a database name");
+    psql_on(port(), name, sql)
+}
+
+fn psql_on(port: u16, database: &str, sql: &str) -> String {
     let out = Command::new(bindir().join("psql"))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-        ])
-        .args(["-v", "ON_ERROR_STOP=1", "-tAc", sql])
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
+        .args(["-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql])
         .output()
         .expect("psql runs");
     assert!(
