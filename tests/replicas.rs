@@ -405,3 +405,48 @@ async fn caches_follow_changes_across_replicas() {
     worst = worst.max(delay);
     eprintln!("worst delay {worst:?}, bound {STALENESS:?}");
 }
+
+/// TLS to the database: with `sslmode=require` and the CA in
+/// `sslrootcert` roster connects over TLS (PostgreSQL says so in
+/// `pg_stat_ssl`) and serves; without the CA the server's certificate is
+/// refused and `roster migrate` exits 2 naming the certificate; with
+/// `sslmode=disable` the same server is reached in plaintext.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tls_to_the_database() {
+    let (db, ca) = pg::tls_database();
+    let url = format!(
+        "{db}?sslmode=require&sslrootcert={}&application_name=roster-tls",
+        ca.display()
+    );
+    let replica = TestServer::replicas(1, &url).await.remove(0);
+    let info = replica.admin().get_info(pb::GetUserInfoRequest {}).await;
+    assert_eq!(info.unwrap().into_inner().id, "admin");
+    let name = db.rsplit('/').next().unwrap();
+    let encrypted = pg::psql_on_port(
+        pg::tls_port(),
+        name,
+        "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+         WHERE a.application_name = 'roster-tls'",
+    );
+    assert_eq!(encrypted, "t");
+
+    let unverified = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["migrate", "--store", &format!("{db}?sslmode=require")])
+        .env_remove("ROSTER_STORE")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&unverified.stderr);
+    assert_eq!(unverified.status.code(), Some(2), "{said}");
+    assert!(said.contains("certificate"), "{said}");
+
+    let plain = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["check", "--store", &format!("{db}?sslmode=disable")])
+        .env_remove("ROSTER_STORE")
+        .output()
+        .unwrap();
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+}

@@ -31,6 +31,8 @@ struct Cluster {
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+/// A second cluster that serves TLS, with its CA certificate.
+static TLS_CLUSTER: OnceLock<(Cluster, PathBuf)> = OnceLock::new();
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
 /// A connection URL to a new, empty database of this process's cluster.
@@ -50,6 +52,28 @@ pub fn port() -> u16 {
     CLUSTER.get_or_init(start).port
 }
 
+/// A new, empty database of a cluster that serves TLS (`ssl=on`, a server
+/// certificate for `localhost` and `127.0.0.1` signed by a CA of the
+/// test's own): its URL without `sslmode`, and the CA's PEM file.
+pub fn tls_database() -> (String, PathBuf) {
+    let (cluster, ca) = TLS_CLUSTER.get_or_init(|| start_cluster(true));
+    let name = format!(
+        "roster_tls_{}_{}",
+        std::process::id(),
+        DATABASES.fetch_add(1, Ordering::Relaxed)
+    );
+    psql(cluster.port, &format!("CREATE DATABASE {name}"));
+    (
+        format!("postgres://postgres@localhost:{}/{name}", cluster.port),
+        ca.clone(),
+    )
+}
+
+/// The port of the TLS cluster.
+pub fn tls_port() -> u16 {
+    TLS_CLUSTER.get_or_init(|| start_cluster(true)).0.port
+}
+
 /// Runs one SQL statement as the superuser, on database `postgres`.
 pub fn psql(port: u16, sql: &str) -> String {
     psql_on(port, "postgres", sql)
@@ -60,6 +84,12 @@ pub fn psql(port: u16, sql: &str) -> String {
 pub fn psql_url(url: &str, sql: &str) -> String {
     let name = url.rsplit('/').next().expect("a database name");
     psql_on(port(), name, sql)
+}
+
+/// Runs one SQL statement as the superuser on `database` of the cluster on
+/// `port`.
+pub fn psql_on_port(port: u16, database: &str, sql: &str) -> String {
+    psql_on(port, database, sql)
 }
 
 fn psql_on(port: u16, database: &str, sql: &str) -> String {
@@ -142,11 +172,103 @@ fn free_port() -> u16 {
 }
 
 fn start() -> Cluster {
+    start_cluster(false).0
+}
+
+/// Makes a CA and a server certificate signed by it in `dir` (openssl):
+/// answers the CA's PEM file.
+fn certificates(dir: &Path) -> PathBuf {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=roster test CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    dir.join("ca.pem")
+}
+
+/// Starts a cluster; with `tls`, serving TLS with certificates of its own
+/// (answered: the CA's PEM file).
+fn start_cluster(tls: bool) -> (Cluster, PathBuf) {
     let dir = tempfile::Builder::new()
         .prefix("roster-pg-")
         .tempdir()
         .expect("a temporary directory")
         .keep();
+    let ca = if tls {
+        certificates(&dir)
+    } else {
+        PathBuf::new()
+    };
     if is_root() {
         let status = Command::new("chown")
             .args(["-R", "postgres:postgres"])
@@ -195,6 +317,15 @@ fn start() -> Cluster {
             "-c",
             "log_min_messages=warning",
         ]);
+    if tls {
+        postgres.args(["-c", "ssl=on", "-c"]);
+        postgres.arg(format!(
+            "ssl_cert_file={}",
+            dir.join("server.crt").display()
+        ));
+        postgres.arg("-c");
+        postgres.arg(format!("ssl_key_file={}", dir.join("server.key").display()));
+    }
     let mut wrapper = Command::new("sh");
     wrapper
         .arg("-c")
@@ -226,8 +357,11 @@ fn start() -> Cluster {
         assert!(Instant::now() < deadline, "postgres did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    Cluster {
-        port,
-        _wrapper: Mutex::new(child),
-    }
+    (
+        Cluster {
+            port,
+            _wrapper: Mutex::new(child),
+        },
+        ca,
+    )
 }

@@ -23,6 +23,7 @@
 
 mod reads;
 pub(super) mod schema;
+mod tls;
 mod txn;
 
 use std::{
@@ -36,11 +37,12 @@ use std::{
 };
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::{error::SqlState, AsyncMessage, IsolationLevel, NoTls};
+use tokio_postgres::{error::SqlState, AsyncMessage, IsolationLevel};
 
 use super::{Create, DynChange, RecordPage, Store};
 use crate::domain::{Error, ListingForm, Result};
 use reads::{Conn, HasConn};
+use tls::Connector;
 use txn::PgTxn;
 
 /// Most times one change runs before the write answers UNAVAILABLE (if
@@ -112,14 +114,16 @@ impl PgStore {
     /// URL), checks (and for an empty database with `Create::IfMissing`,
     /// creates) the schema, and starts listening for changes.
     pub(super) async fn open(url: &str, create: Create, options: Options) -> Result<Self> {
-        let config = parse(url)?;
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let (config, connector) = parse(url)?;
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &connector {
+            Connector::Plain(tls) => Manager::from_config(config.clone(), *tls, manager_config),
+            Connector::Tls(tls) => {
+                Manager::from_config(config.clone(), tls.clone(), manager_config)
+            }
+        };
         let pool = Pool::builder(manager)
             .max_size(options.pool_size)
             .build()
@@ -135,7 +139,12 @@ impl PgStore {
         }
         drop(client);
         let revision = Arc::new(AtomicU64::new(start_revision()));
-        let listener = tokio::spawn(listen(config, revision.clone(), options.staleness));
+        let listener = tokio::spawn(listen(
+            config,
+            connector,
+            revision.clone(),
+            options.staleness,
+        ));
         Ok(PgStore {
             pool,
             revision,
@@ -195,18 +204,58 @@ impl PgStore {
 
 /// Creates or upgrades the schema of the database at `url`.
 pub(super) async fn migrate(url: &str) -> Result<Option<i32>> {
-    let config = parse(url)?;
-    let (mut client, connection) = config.connect(NoTls).await.map_err(unreachable)?;
-    let driver = tokio::spawn(connection);
-    let found = schema::migrate(&mut client).await;
-    drop(client);
-    let _ = driver.await;
-    found
+    let (config, connector) = parse(url)?;
+    let (mut client, _driver) = connect(&config, &connector, |_| {})
+        .await
+        .map_err(unreachable)?;
+    schema::migrate(&mut client).await
 }
 
-fn parse(url: &str) -> Result<tokio_postgres::Config> {
-    tokio_postgres::Config::from_str(url)
-        .map_err(|e| Error::invalid("store", format!("not a PostgreSQL connection string: {e}")))
+/// The connection settings and the connector a connection string asks for.
+fn parse(url: &str) -> Result<(tokio_postgres::Config, Connector)> {
+    let (url, connector) = tls::connector(url)?;
+    let config = tokio_postgres::Config::from_str(&url)
+        .map_err(|e| Error::invalid("store", format!("not a PostgreSQL connection string: {e}")))?;
+    Ok((config, connector))
+}
+
+/// A connection of its own (not pooled), whose messages other than
+/// answers (notifications) go to `on_message`; the task that drives it
+/// ends when the client is dropped or the connection fails.
+async fn connect(
+    config: &tokio_postgres::Config,
+    connector: &Connector,
+    on_message: impl FnMut(AsyncMessage) + Send + 'static,
+) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), tokio_postgres::Error> {
+    Ok(match connector {
+        Connector::Plain(tls) => {
+            let (client, connection) = config.connect(*tls).await?;
+            (client, tokio::spawn(drive(connection, on_message)))
+        }
+        Connector::Tls(tls) => {
+            let (client, connection) = config.connect(tls.clone()).await?;
+            (client, tokio::spawn(drive(connection, on_message)))
+        }
+    })
+}
+
+/// Drives a connection until it ends, handing its messages to `on_message`.
+async fn drive<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+    mut on_message: impl FnMut(AsyncMessage),
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+        match message {
+            Ok(message) => on_message(message),
+            Err(e) => {
+                tracing::warn!(error = %e, "a store connection failed");
+                break;
+            }
+        }
+    }
 }
 
 /// A first revision no earlier handle can have reached.
@@ -216,9 +265,17 @@ fn start_revision() -> u64 {
         .map_or(1, |d| d.as_nanos() as u64)
 }
 
-/// The error of a database that cannot be reached (the cause is logged).
-fn unreachable(e: impl std::fmt::Display) -> Error {
-    tracing::warn!(error = %e, "the store is unreachable");
+/// The error of a database that cannot be reached (the cause, with its
+/// own causes, is logged).
+fn unreachable(e: impl std::error::Error) -> Error {
+    let mut cause = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        cause.push_str(": ");
+        cause.push_str(&s.to_string());
+        source = s.source();
+    }
+    tracing::warn!(error = %cause, "the store is unreachable");
     Error::Unavailable("the store is unreachable")
 }
 
@@ -233,7 +290,12 @@ fn lost(e: tokio_postgres::Error) -> Error {
 
 /// Grows `revision` on every change notification, and every `staleness`
 /// whatever happens; reconnects when its connection is lost.
-async fn listen(config: tokio_postgres::Config, revision: Arc<AtomicU64>, staleness: Duration) {
+async fn listen(
+    config: tokio_postgres::Config,
+    connector: Connector,
+    revision: Arc<AtomicU64>,
+    staleness: Duration,
+) {
     let ticker = {
         let revision = revision.clone();
         tokio::spawn(async move {
@@ -246,28 +308,22 @@ async fn listen(config: tokio_postgres::Config, revision: Arc<AtomicU64>, stalen
     };
     let _stop_ticker = AbortOnDrop(ticker);
     loop {
-        match config.connect(NoTls).await {
-            Ok((client, mut connection)) => {
-                let notified = revision.clone();
-                let driver = tokio::spawn(async move {
-                    while let Some(message) =
-                        std::future::poll_fn(|cx| connection.poll_message(cx)).await
-                    {
-                        match message {
-                            Ok(AsyncMessage::Notification(_)) => {
-                                notified.fetch_add(1, Ordering::Release);
-                            }
-                            Ok(_) => {}
-                            Err(_) => break,
-                        }
-                    }
-                });
+        let notified = revision.clone();
+        let on_message = move |message| {
+            if let AsyncMessage::Notification(_) = message {
+                notified.fetch_add(1, Ordering::Release);
+            }
+        };
+        match connect(&config, &connector, on_message).await {
+            Ok((client, driver)) => {
                 if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
                     tracing::warn!(error = %e, "cannot listen for store changes");
                 }
                 // Changes made while nobody listened.
                 revision.fetch_add(1, Ordering::Release);
+                // The driver ends with the connection.
                 let _ = driver.await;
+                drop(client);
                 revision.fetch_add(1, Ordering::Release);
                 tracing::warn!("lost the store's change notifications; reconnecting");
             }
