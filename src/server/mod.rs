@@ -6,7 +6,7 @@ mod bootstrap;
 mod drain;
 mod router;
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use tonic_health::{server::HealthReporter, ServingStatus};
 
@@ -85,13 +85,49 @@ pub async fn run(
         ended = &mut serving => return Ok(ended??),
     }
 
+    let watching = tokio::spawn(watch_store(state.clone(), health.clone()));
     tokio::select! {
         () = &mut shutdown => {}
         ended = &mut serving => return Ok(ended??),
     }
+    watching.abort();
 
     set_health(&health, ServingStatus::NotServing).await;
     drain::drain(&cfg, &state, stop_tx, serving).await
+}
+
+/// How often a serving replica asks its store whether it can serve.
+pub const STORE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// While serving: NOT_SERVING as soon as the store cannot serve (a database
+/// that does not answer within a second, or refuses), SERVING again when it
+/// can. So health follows the database within two seconds.
+async fn watch_store(state: Arc<State>, health: HealthReporter) {
+    let mut serving = true;
+    let mut tick = tokio::time::interval(STORE_CHECK_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let directory = state
+            .directory
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let Some(directory) = directory else { return };
+        match (directory.store().ping().await, serving) {
+            (Err(e), true) => {
+                tracing::warn!(error = %e.chain(), "the store cannot serve: NOT_SERVING");
+                set_health(&health, ServingStatus::NotServing).await;
+                serving = false;
+            }
+            (Ok(()), false) => {
+                tracing::info!("the store serves again: SERVING");
+                set_health(&health, ServingStatus::Serving).await;
+                serving = true;
+            }
+            _ => {}
+        }
+    }
 }
 
 async fn set_health(health: &HealthReporter, status: ServingStatus) {

@@ -300,6 +300,10 @@ pub trait Store: Reader + 'static {
     /// Makes everything written durable (at shutdown).
     async fn sync(&self) -> Result<()>;
 
+    /// Answers `Ok` when the store can serve now (health checks); a store
+    /// that cannot is `Error::Unavailable`.
+    async fn ping(&self) -> Result<()>;
+
     /// Up to `limit` records after `cursor` (`None`: from the start):
     /// organizations first, then tenants, users, access keys,
     /// configurations and the bootstrap mark (`roster export`).

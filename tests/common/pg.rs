@@ -365,3 +365,140 @@ fn start_cluster(tls: bool) -> (Cluster, PathBuf) {
         ca,
     )
 }
+
+/// A cluster one test owns and may stop, start again and pause (for fault
+/// tests), through `pg_ctl`; stopped and removed when dropped.
+pub struct OwnedCluster {
+    pub port: u16,
+    dir: PathBuf,
+}
+
+impl OwnedCluster {
+    /// Makes and starts a cluster of its own.
+    pub fn start() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("roster-pg-owned-")
+            .tempdir()
+            .expect("a temporary directory")
+            .keep();
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .expect("chown runs");
+            assert!(status.success());
+        }
+        let out = as_owner(&bindir().join("initdb"))
+            .arg("-D")
+            .arg(dir.join("data"))
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+            .output()
+            .expect("initdb runs");
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = OwnedCluster {
+            port: free_port(),
+            dir,
+        };
+        cluster.resume_service();
+        cluster
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let out = as_owner(&bindir().join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(args)
+            .output()
+            .expect("pg_ctl runs");
+        assert!(
+            out.status.success(),
+            "pg_ctl {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts the (stopped) server and waits until it accepts connections.
+    pub fn resume_service(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=100",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("server.log");
+        self.pg_ctl(&["-w", "-l", log.to_str().unwrap(), "-o", &options, "start"]);
+    }
+
+    /// Stops the server at once, as a crash would (`-m immediate`).
+    pub fn crash(&self) {
+        self.pg_ctl(&["-w", "-m", "immediate", "stop"]);
+    }
+
+    /// The server's processes (postmaster and its children).
+    fn processes(&self) -> Vec<String> {
+        let pid = std::fs::read_to_string(self.dir.join("data/postmaster.pid"))
+            .expect("the server runs")
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned();
+        let children = Command::new("pgrep").args(["-P", &pid]).output().unwrap();
+        let mut all = vec![pid];
+        all.extend(
+            String::from_utf8_lossy(&children.stdout)
+                .split_whitespace()
+                .map(str::to_owned),
+        );
+        all
+    }
+
+    /// Freezes every process of the server (SIGSTOP): it holds connections
+    /// and answers nothing.
+    pub fn pause(&self) {
+        let status = Command::new("kill")
+            .arg("-STOP")
+            .args(self.processes())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Lets a paused server go on (SIGCONT).
+    pub fn unpause(&self) {
+        let status = Command::new("kill")
+            .arg("-CONT")
+            .args(self.processes())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// A new, empty database: its URL.
+    pub fn database(&self, name: &str) -> String {
+        psql(self.port, &format!("CREATE DATABASE {name}"));
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for OwnedCluster {
+    fn drop(&mut self) {
+        if self.dir.join("data/postmaster.pid").exists() {
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .args(self.processes())
+                .status();
+        }
+        let _ = as_owner(&bindir().join("pg_ctl"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-w", "-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -50,6 +50,10 @@ use txn::PgTxn;
 pub const ATTEMPTS: u32 = 32;
 /// The longest pause between two runs of a change.
 const MAX_PAUSE: Duration = Duration::from_millis(50);
+/// How long a health check waits for the database.
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The channel of change notifications.
 const CHANNEL: &str = "roster_changes";
 
@@ -178,6 +182,7 @@ impl PgStore {
         let answer = match change(&mut txn).await {
             Ok(answer) => answer,
             Err(e) if retryable_error(&e) => return Ok(None),
+            // A change that failed on a lost connection was not committed.
             // Dropping the transaction rolls it back.
             Err(e) => return Err(e),
         };
@@ -190,6 +195,8 @@ impl PgStore {
                 Ok(Some(answer))
             }
             Err(e) if retryable(&e) => Ok(None),
+            // A commit the database refused was not applied.
+            Err(e) if !connection_lost(&e) => Err(Error::storage(e)),
             // The connection may have failed after the database committed:
             // the outcome is unknown, and the change must not run again.
             Err(e) => {
@@ -214,8 +221,16 @@ pub(super) async fn migrate(url: &str) -> Result<Option<i32>> {
 /// The connection settings and the connector a connection string asks for.
 fn parse(url: &str) -> Result<(tokio_postgres::Config, Connector)> {
     let (url, connector) = tls::connector(url)?;
-    let config = tokio_postgres::Config::from_str(&url)
+    let mut config = tokio_postgres::Config::from_str(&url)
         .map_err(|e| Error::invalid("store", format!("not a PostgreSQL connection string: {e}")))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    // Notice a dead peer on an idle connection (the listener's) in bounded
+    // time.
+    config
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(10));
     Ok((config, connector))
 }
 
@@ -281,10 +296,20 @@ fn unreachable(e: impl std::error::Error) -> Error {
 
 /// The error of a connection lost before a change was committed.
 fn lost(e: tokio_postgres::Error) -> Error {
-    if e.is_closed() || e.code().is_none() {
-        unreachable(e)
-    } else {
-        Error::storage(e)
+    reads::pg(e)
+}
+
+/// Whether an error says the database cannot be used now (rather than that
+/// a statement failed): a closed or broken connection (no SQLSTATE), a
+/// connection exception (class 08), a database shutting down or starting
+/// (57P01-57P03), too many connections (53300).
+pub(super) fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        None => true,
+        Some(code) => {
+            let code = code.code();
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }
     }
 }
 
@@ -376,6 +401,24 @@ impl Store for PgStore {
     async fn sync(&self) -> Result<()> {
         // Every acknowledged change was committed: nothing is pending.
         Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let deadline = Instant::now() + PING_TIMEOUT;
+        let answered = tokio::time::timeout_at(deadline.into(), async {
+            let client = self.client(deadline).await?;
+            client.simple_query("SELECT 1").await.map_err(reads::pg)?;
+            Ok::<_, Error>(())
+        })
+        .await;
+        match answered {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(Error::Unavailable(why))) => Err(Error::Unavailable(why)),
+            Ok(Err(Error::DeadlineExceeded)) | Err(_) => {
+                Err(Error::Unavailable("the store does not answer"))
+            }
+            Ok(Err(e)) => Err(e),
+        }
     }
 
     async fn records(&self, cursor: Option<&str>, limit: usize) -> Result<RecordPage> {

@@ -24,9 +24,11 @@ pub(super) trait HasConn: Send + Sync {
     fn conn(&self) -> Conn<'_>;
 }
 
-/// A database error as the domain's: a lost connection is UNAVAILABLE.
+/// A database error as the domain's: a lost or refused connection, or a
+/// database shutting down, is UNAVAILABLE; a conflict keeps its cause (the
+/// write runs the change again); anything else is a storage failure.
 pub(super) fn pg(e: tokio_postgres::Error) -> Error {
-    if e.is_closed() {
+    if super::connection_lost(&e) {
         super::unreachable(e)
     } else {
         Error::storage(e)
