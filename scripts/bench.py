@@ -143,13 +143,14 @@ def random_user(n):
 class Server:
     """A roster process on a free port; `started` to SERVING in seconds."""
 
-    def __init__(self, binary, data_dir):
-        self.log_path = Path(data_dir) / "server.log"
+    def __init__(self, binary, data_dir, extra=(), log_name="server.log"):
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        self.log_path = Path(data_dir) / log_name
         self.log = open(self.log_path, "w")
         begin = time.monotonic()
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
-             "--log-format", "json", "--max-in-flight", "4096"],
+             "--log-format", "json", "--max-in-flight", "4096", *extra],
             stdout=subprocess.DEVNULL, stderr=self.log, env=dict(os.environ, RUST_LOG="info"))
         self.addr = None
         while time.monotonic() - begin < 600:
@@ -208,11 +209,15 @@ def main():
     parser.add_argument("--compare", metavar="BINARY", type=Path,
                         help="A/B: the reads on this build and on BINARY, alternating")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of --compare (default 3)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="on a PostgreSQL store (a throwaway cluster): one replica, then three")
     args = parser.parse_args()
     duration = args.duration or ("1s" if args.smoke else "10s")
     users = 1_000 if args.smoke else 100_000
     if args.compare:
         return compare(args.compare, users, duration, args.rounds)
+    if args.postgres:
+        return postgres(users, duration, args.smoke)
 
     ensure_ghz()
     ensure_h2load()
@@ -338,6 +343,157 @@ def compare(other, users, duration, rounds):
         print(f"| {workload} | {name} | {each} | {statistics.median(r for r, _ in runs):.3f} "
               f"| {statistics.median(x['rps'] for _, x in runs):,.0f} "
               f"| {statistics.median(x['p99'] for _, x in runs):.2f} |")
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster in `work` on a free port, durable
+    (fsync on), with pg_stat_statements; stopped by `stop`."""
+
+    def __init__(self, work):
+        bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                         key=lambda p: int(p.parent.name))
+        if not bindirs:
+            sys.exit("PostgreSQL is not installed: run scripts/ensure-postgres")
+        self.bin = bindirs[-1]
+        self.dir = Path(work) / "pg"
+        self.dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        self.run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust")
+        with socket_free() as port:
+            self.port = port
+        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+                   "-c max_connections=200 -c shared_buffers=256MB "
+                   "-c shared_preload_libraries=pg_stat_statements")
+        self.run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w",
+                 "-o", options, "start")
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+        self.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+    def run(self, program, *args):
+        cmd = [str(self.bin / program), *args]
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + cmd
+        subprocess.run(cmd, check=True, capture_output=True)
+
+    def sql(self, statement):
+        return subprocess.run([str(self.bin / "psql"), self.url, "-tAc", statement], check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    def statements(self):
+        """Statements run since the last reset (pg_stat_statements)."""
+        return int(self.sql("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+                            "WHERE query NOT LIKE '%pg_stat_statements%'") or 0)
+
+    def stop(self):
+        self.run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+
+class socket_free:
+    """A free loopback port (released when the block ends)."""
+
+    def __enter__(self):
+        import socket
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+def parallel(fn, servers):
+    """`fn(server)` on every server at once; the results, in order."""
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(len(servers)) as pool:
+        return list(pool.map(fn, servers))
+
+
+def combined(results):
+    """Load-generator results of parallel runs as one: rates add up,
+    latencies are the worst of them."""
+    return {"rps": sum(r["rps"] for r in results), "p50": max(r["p50"] for r in results),
+            "p99": max(r["p99"] for r in results), "count": sum(r["count"] for r in results),
+            "errors": sum(r["errors"] for r in results), "codes": {}}
+
+
+def postgres(users, duration, smoke):
+    """The workloads on a PostgreSQL store: one replica, then three (each
+    under its own load generator at once), each against the same replicas'
+    Health/Check; and what one call costs the database (statements per call,
+    from pg_stat_statements)."""
+    ensure_ghz()
+    ensure_h2load()
+    subprocess.run([str(ROOT / "scripts" / "ensure-postgres")], check=True)
+    binary = roster_binary(release=not smoke)
+    admin_key = "bench-" + secrets.token_hex(24)
+    auth = {"authorization": f"Bearer {admin_key}"}
+    bearer = f"authorization: Bearer {admin_key}"
+    health = "/grpc.health.v1.Health/Check"
+    work = Path(tempfile.mkdtemp(prefix="roster-bench-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(work, "postgres")
+    cluster = Cluster(work)
+    tables = []
+    try:
+        dump = work / "seed.jsonl"
+        write_export(dump, admin_key, {"bench": users})
+        begin = time.monotonic()
+        subprocess.run([str(binary), "import", "--store", cluster.url, "--input", str(dump)],
+                       check=True, capture_output=True)
+        log(f"imported {users} users into PostgreSQL in {time.monotonic() - begin:.1f} s")
+        run = time.strftime("%H%M%S")
+        for replicas in (1, 3):
+            servers = [Server(binary, work / f"replica-{i}", ["--store", cluster.url])
+                       for i in range(replicas)]
+            rows = []
+            try:
+                for name, call, message, data in read_workloads(users):
+                    ghz(servers[0].addr, call, "", data, auth, connections=1, concurrency=1, count=1)
+                    base1 = combined(parallel(lambda s: h2load(s.addr, health, b"", duration, work=work_dir(work, s)), servers))
+                    cluster.sql("SELECT pg_stat_statements_reset()")
+                    result = combined(parallel(lambda s: h2load(s.addr, "/" + call, message, duration, [bearer], work=work_dir(work, s)), servers))
+                    per_call = cluster.statements() / max(result["count"], 1)
+                    base2 = combined(parallel(lambda s: h2load(s.addr, health, b"", duration, work=work_dir(work, s)), servers))
+                    rows.append((name, result, statistics.mean([base1["rps"], base2["rps"]]), "h2load", per_call))
+                    log(f"{replicas} replica(s), {name}: {result['rps']:.0f} req/s, {per_call:.2f} statements per call")
+                create = ("CreateUser (durable)", "roster.v1.UserService/CreateUser",
+                          lambda i: {"user": {"id": f"pg{run}-{replicas}-{i}-{{{{.RequestNumber}}}}",
+                                              "name": "New", "org_id": "bench"}})
+                name, call, data = create
+                base1 = combined(parallel(lambda s: ghz(s.addr, "grpc.health.v1.Health/Check", duration), servers))
+                cluster.sql("SELECT pg_stat_statements_reset()")
+                result = combined(parallel(lambda s: ghz(s.addr, call, duration, data(servers.index(s)), auth), servers))
+                per_call = cluster.statements() / max(result["count"], 1)
+                base2 = combined(parallel(lambda s: ghz(s.addr, "grpc.health.v1.Health/Check", duration), servers))
+                if result["errors"]:
+                    sys.exit(f"{name}: {result['errors']} errors")
+                rows.append((name, result, statistics.mean([base1["rps"], base2["rps"]]), "ghz", per_call))
+                log(f"{replicas} replica(s), {name}: {result['rps']:.0f} req/s, {per_call:.2f} statements per call")
+            finally:
+                for s in servers:
+                    s.stop()
+            tables.append((replicas, rows))
+    finally:
+        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    for replicas, rows in tables:
+        print(f"\n{replicas} replica(s) on one PostgreSQL database ({users:,} users; each replica "
+              f"under 4 connections × 16 streams, {duration} per run):\n")
+        print("| workload | tool | req/s (all replicas) | p50 ms | p99 ms | Health/Check req/s | ratio "
+              "| database statements per call |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, r, base, tool, per_call in rows:
+            print(f"| {name} | {tool} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
+                  f"| {base:,.0f} | {r['rps'] / base:.2f} | {per_call:.2f} |")
+    print("bench: 1 passed, 0 failed" if smoke else "", file=sys.stderr)
+
+
+def work_dir(work, server):
+    """A scratch directory of one server's load generator."""
+    path = Path(work) / f"load-{server.addr.replace(':', '-')}"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 def million(binary, work, admin_key, auth, duration):
