@@ -43,9 +43,6 @@ impl Directory {
                         return Err(not_found("organization", &org_id));
                     }
                     check_tenant_org(tenant.as_ref(), &org_id)?;
-                    if txn.user(&user.id).await?.is_some() {
-                        return Err(already_exists("user", &user.id));
-                    }
                     let now = now_millis();
                     let new = User {
                         org_id,
@@ -53,7 +50,13 @@ impl Directory {
                         updated_at: now,
                         ..user.clone()
                     };
-                    txn.put_user(&new, form).await
+                    // The insert itself tells a taken id: no read of the
+                    // id first, which on PostgreSQL would conflict with
+                    // every concurrent create near it in the index.
+                    if !txn.insert_user(&new, form).await? {
+                        return Err(already_exists("user", &user.id));
+                    }
+                    Ok(())
                 })
             })
             .await
@@ -191,12 +194,16 @@ impl Directory {
             if !in_org_scope(&caller, org_id) {
                 return Err(outside_org(org_id));
             }
-            if self.store.org(org_id).await?.is_none() {
+            let users = self
+                .store
+                .list_user_listings(UserScope::Org(org_id), after, limit, form)
+                .await?;
+            // Users exist only in existing organizations: only an empty page
+            // needs to look (one store read per call instead of two).
+            if users.is_empty() && self.store.org(org_id).await?.is_none() {
                 return Err(not_found("organization", org_id));
             }
-            self.store
-                .list_user_listings(UserScope::Org(org_id), after, limit, form)
-                .await?
+            users
         };
         Ok(ListingPage::from_overfetch(users, page.limit))
     }

@@ -262,6 +262,10 @@ pub trait Txn: Reader {
     /// Creates or replaces a user, moving its index entries; the backend
     /// may keep `form`'s listing of the user with them.
     async fn put_user(&mut self, user: &User, form: &ListingForm) -> Result<()>;
+    /// Creates a user unless its id is taken; answers whether it did (the
+    /// caller answers ALREADY_EXISTS otherwise). Like `put_user` for a new
+    /// user, without reading the id first.
+    async fn insert_user(&mut self, user: &User, form: &ListingForm) -> Result<bool>;
     /// Deletes a user, if it exists, with its keys and configuration.
     async fn delete_user(&mut self, id: &str) -> Result<()>;
     /// Stores a key under its digest (a user's key names are unique: the

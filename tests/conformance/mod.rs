@@ -120,6 +120,7 @@ macro_rules! conformance {
                 deleting_keys,
                 deleting_tenants_and_orgs,
                 writes_build_on_each_other,
+                insert_user_once,
                 records_paging,
                 records_of_partial_stores,
                 check_and_sync,
@@ -1714,6 +1715,65 @@ pub async fn deleting_tenants_and_orgs(store: Arc<dyn Store>) {
         Record::Bootstrapped,
     ];
     assert_export(&all_records(&store, 1000).await, &expected);
+    assert_consistent(&store, &V1).await;
+}
+
+/// `insert_user` creates a user whose id is free (its record, lists,
+/// listing form and super-admin index like `put_user`) and answers `true`;
+/// for a taken id it answers `false` and changes nothing; 16 racing inserts
+/// of one id: exactly one `true`.
+pub async fn insert_user_once(store: Arc<dyn Store>) {
+    apply(
+        &store,
+        vec![
+            Op::PutOrg(org("o")),
+            Op::PutTenant(tenant("t", "o")),
+            Op::SetBootstrapped,
+        ],
+    )
+    .await
+    .unwrap();
+    let first = user("n", "o", Some("t"), &["super-admin"]);
+    let insert = |u: User| {
+        let store = store.clone();
+        async move {
+            store
+                .write(later(), u, |txn, u| {
+                    Box::pin(async move { txn.insert_user(u, &V1).await })
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert!(insert(first.clone()).await);
+    assert_eq!(store.user("n").await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        ids(
+            &store
+                .list_users(UserScope::Tenant("t"), "", 10)
+                .await
+                .unwrap(),
+            |u| &u.id
+        ),
+        ["n"]
+    );
+    assert_eq!(store.count_super_admins(10).await.unwrap(), 1);
+    let other = User {
+        name: "Someone else".into(),
+        ..first.clone()
+    };
+    assert!(!insert(other).await);
+    assert_eq!(store.user("n").await.unwrap(), Some(first));
+    let racers: Vec<_> = (0..16)
+        .map(|_| tokio::spawn(insert(user("r", "o", None, &[]))))
+        .collect();
+    let mut wins = 0;
+    for r in racers {
+        if r.await.unwrap() {
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1);
     assert_consistent(&store, &V1).await;
 }
 

@@ -119,6 +119,29 @@ impl Txn for PgTxn<'_> {
         Ok(())
     }
 
+    async fn insert_user(&mut self, user: &User, form: &ListingForm) -> Result<bool> {
+        let super_admin = user.roles.iter().any(|r| r == "super-admin");
+        let listing = (form.encode)(user);
+        let inserted = self
+            .execute(
+                "INSERT INTO users (id, org_id, tenant_id, super_admin, record, listing_version, listing) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                &[
+                    &user.id,
+                    &user.org_id,
+                    &user.tenant_id,
+                    &super_admin,
+                    &json(user)?,
+                    &i64::from(form.version),
+                    &listing,
+                ],
+            )
+            .await?;
+        // A new user changes no cached caller (it has no key yet, and a
+        // refusal is never cached): the revision stays.
+        Ok(inserted > 0)
+    }
+
     async fn delete_user(&mut self, id: &str) -> Result<()> {
         self.affects_callers = true;
         self.execute("DELETE FROM access_keys WHERE user_id = $1", &[&id])

@@ -203,6 +203,26 @@ impl<'a> SledTxn<'a> {
         Ok(found)
     }
 
+    /// Stages a user's record and index entries, removing those of the
+    /// user it replaces.
+    fn stage_user(&mut self, user: &User, form: &ListingForm) -> Result<()> {
+        if let Some(old) = self.current::<User>(&key(&["u", &user.id]))? {
+            self.remove_user_entries(&old);
+        }
+        // The scope indexes keep the user's listing form, so that a page of
+        // users is one range scan (no lookup, no decoding per user).
+        let listed = kept_listing(form, user);
+        // sled's batch applies in order: these inserts win over the removals.
+        self.insert(key(&["ou", &user.org_id, &user.id]), listed.clone());
+        if let Some(tenant) = &user.tenant_id {
+            self.insert(key(&["tu", tenant, &user.id]), listed);
+        }
+        if user.roles.iter().any(|r| r == "super-admin") {
+            self.insert(key(&["sa", &user.id]), Vec::new());
+        }
+        self.insert_json(key(&["u", &user.id]), user)
+    }
+
     /// Removes a user's index entries.
     fn remove_user_entries(&mut self, user: &User) {
         self.remove(key(&["ou", &user.org_id, &user.id]));
@@ -248,21 +268,17 @@ impl Txn for SledTxn<'_> {
 
     async fn put_user(&mut self, user: &User, form: &ListingForm) -> Result<()> {
         self.affects_callers = true;
-        if let Some(old) = self.current::<User>(&key(&["u", &user.id]))? {
-            self.remove_user_entries(&old);
+        self.stage_user(user, form)
+    }
+
+    async fn insert_user(&mut self, user: &User, form: &ListingForm) -> Result<bool> {
+        if self.current::<User>(&key(&["u", &user.id]))?.is_some() {
+            return Ok(false);
         }
-        // The scope indexes keep the user's listing form, so that a page of
-        // users is one range scan (no lookup, no decoding per user).
-        let listed = kept_listing(form, user);
-        // sled's batch applies in order: these inserts win over the removals.
-        self.insert(key(&["ou", &user.org_id, &user.id]), listed.clone());
-        if let Some(tenant) = &user.tenant_id {
-            self.insert(key(&["tu", tenant, &user.id]), listed);
-        }
-        if user.roles.iter().any(|r| r == "super-admin") {
-            self.insert(key(&["sa", &user.id]), Vec::new());
-        }
-        self.insert_json(key(&["u", &user.id]), user)
+        // A new user changes no cached caller (it has no key yet, and a
+        // refusal is never cached): the revision stays.
+        self.stage_user(user, form)?;
+        Ok(true)
     }
 
     async fn delete_user(&mut self, id: &str) -> Result<()> {
