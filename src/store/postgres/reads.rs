@@ -8,10 +8,8 @@ use deadpool_postgres::{GenericClient, Pool, Transaction};
 use serde::de::DeserializeOwned;
 use tokio_postgres::{types::ToSql, Row};
 
-use crate::domain::{
-    AccessKey, Error, JsonMap, KeyDigest, ListingForm, Listings, Organization, Result, Tenant, User,
-};
-use crate::store::{Record, RecordPage, UserScope};
+use crate::domain::{AccessKey, Error, KeyDigest, ListingForm, Organization, Result, Tenant, User};
+use crate::store::{Record, RecordPage};
 
 /// Where a read runs: a pooled connection, or the change's transaction.
 pub(super) enum Conn<'a> {
@@ -53,7 +51,7 @@ impl Conn<'_> {
     }
 
     /// The record (JSON in column 0) of the row `sql` finds, if any.
-    async fn record<T: DeserializeOwned>(
+    pub(super) async fn record<T: DeserializeOwned>(
         &self,
         sql: &str,
         params: Params<'_>,
@@ -65,7 +63,11 @@ impl Conn<'_> {
     }
 
     /// The records (JSON in column 0) of the rows `sql` finds.
-    async fn records<T: DeserializeOwned>(&self, sql: &str, params: Params<'_>) -> Result<Vec<T>> {
+    pub(super) async fn records<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Vec<T>> {
         self.query(sql, params)
             .await?
             .iter()
@@ -73,7 +75,7 @@ impl Conn<'_> {
             .collect()
     }
 
-    async fn count(&self, sql: &str, params: Params<'_>) -> Result<usize> {
+    pub(super) async fn count(&self, sql: &str, params: Params<'_>) -> Result<usize> {
         let row = self.query_opt(sql, params).await?;
         Ok(row.map_or(0, |r| r.get::<_, i64>(0) as usize))
     }
@@ -93,11 +95,11 @@ pub(super) fn decode<T: DeserializeOwned>(row: &Row, i: usize) -> Result<T> {
     Ok(serde_json::from_str(row.get::<_, &str>(i))?)
 }
 
-fn limit(n: usize) -> i64 {
+pub(super) fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn digest(bytes: &[u8]) -> Result<KeyDigest> {
+pub(super) fn digest(bytes: &[u8]) -> Result<KeyDigest> {
     <[u8; 32]>::try_from(bytes)
         .map(KeyDigest)
         .map_err(|_| Error::storage("corrupt key digest"))
@@ -107,8 +109,16 @@ fn digest(bytes: &[u8]) -> Result<KeyDigest> {
 /// store and for its transactions.
 macro_rules! reader {
     ($ty:ty) => {
+        const _: () = {
+            use $crate::domain::{
+                AccessKey, JsonMap, KeyDigest, ListingForm, Listings, Organization, Result, Tenant,
+                User,
+            };
+            use $crate::store::postgres::reads::{digest, limit, HasConn as _};
+            use $crate::store::UserScope;
+
         #[async_trait::async_trait]
-        impl crate::store::Reader for $ty {
+        impl $crate::store::Reader for $ty {
             async fn org(&self, id: &str) -> Result<Option<Organization>> {
                 self.conn().record("SELECT record FROM orgs WHERE id = $1", &[&id]).await
             }
@@ -282,11 +292,13 @@ macro_rules! reader {
                 Ok(row.is_some())
             }
         }
+        };
     };
 }
 
+// The store's reads; its transactions' are instantiated in `txn`.
 reader!(super::PgStore);
-reader!(super::txn::PgTxn<'_>);
+pub(super) use reader;
 
 /// Record kinds in export order, each with its cursor prefix and query.
 const EXPORT: [(&str, &str); 5] = [

@@ -56,6 +56,9 @@ impl HasConn for PgTxn<'_> {
     }
 }
 
+// The `Reader` methods, the same as the store's, over this transaction.
+super::reads::reader!(PgTxn<'_>);
+
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {
     Ok(serde_json::to_string(value)?)
 }
