@@ -178,6 +178,32 @@ pub enum Record {
     Bootstrapped,
 }
 
+impl Record {
+    /// The record a backend keeps under a kind prefix (`o/`, `t/`, `u/`,
+    /// `k/` with the digest's hex as id, `c/` with the user's id) as JSON.
+    fn from_stored(prefix: &str, id: String, json: &[u8]) -> Result<Record> {
+        Ok(match prefix {
+            "o/" => Record::Organization(serde_json::from_slice(json)?),
+            "t/" => Record::Tenant(serde_json::from_slice(json)?),
+            "u/" => Record::User(serde_json::from_slice(json)?),
+            "k/" => {
+                let key: AccessKey = serde_json::from_slice(json)?;
+                Record::AccessKey {
+                    digest: id,
+                    user_id: key.user_id,
+                    name: key.name,
+                    redacted: key.redacted,
+                    created_at: key.created_at,
+                }
+            }
+            _ => Record::Config {
+                user_id: id,
+                config: serde_json::from_slice(json)?,
+            },
+        })
+    }
+}
+
 /// A run of records in export order, and where the next run starts.
 #[derive(Debug, Default)]
 pub struct RecordPage {

@@ -258,17 +258,16 @@ fn certificates(dir: &Path) -> PathBuf {
 
 /// Starts a cluster; with `tls`, serving TLS with certificates of its own
 /// (answered: the CA's PEM file).
-fn start_cluster(tls: bool) -> (Cluster, PathBuf) {
+/// A new temporary directory (named `prefix...`) holding a cluster made by
+/// initdb in its `data/`, owned by the cluster's user; `prepare` runs in it
+/// first.
+fn new_cluster_dir(prefix: &str, prepare: impl FnOnce(&Path)) -> PathBuf {
     let dir = tempfile::Builder::new()
-        .prefix("roster-pg-")
+        .prefix(prefix)
         .tempdir()
         .expect("a temporary directory")
         .keep();
-    let ca = if tls {
-        certificates(&dir)
-    } else {
-        PathBuf::new()
-    };
+    prepare(&dir);
     if is_root() {
         let status = Command::new("chown")
             .args(["-R", "postgres:postgres"])
@@ -277,10 +276,9 @@ fn start_cluster(tls: bool) -> (Cluster, PathBuf) {
             .expect("chown runs");
         assert!(status.success(), "chown the cluster's directory");
     }
-    let data = dir.join("data");
     let out = as_owner(&bindir().join("initdb"))
         .arg("-D")
-        .arg(&data)
+        .arg(dir.join("data"))
         .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
         .output()
         .expect("initdb runs");
@@ -289,6 +287,17 @@ fn start_cluster(tls: bool) -> (Cluster, PathBuf) {
         "initdb: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    dir
+}
+
+fn start_cluster(tls: bool) -> (Cluster, PathBuf) {
+    let mut ca = PathBuf::new();
+    let dir = new_cluster_dir("roster-pg-", |dir| {
+        if tls {
+            ca = certificates(dir);
+        }
+    });
+    let data = dir.join("data");
     let port = free_port();
     // The wrapper starts postgres, waits for its stdin to close (this process
     // exiting), then stops postgres and removes the directory.
@@ -376,33 +385,9 @@ pub struct OwnedCluster {
 impl OwnedCluster {
     /// Makes and starts a cluster of its own.
     pub fn start() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("roster-pg-owned-")
-            .tempdir()
-            .expect("a temporary directory")
-            .keep();
-        if is_root() {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&dir)
-                .status()
-                .expect("chown runs");
-            assert!(status.success());
-        }
-        let out = as_owner(&bindir().join("initdb"))
-            .arg("-D")
-            .arg(dir.join("data"))
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
-            .output()
-            .expect("initdb runs");
-        assert!(
-            out.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         let cluster = OwnedCluster {
             port: free_port(),
-            dir,
+            dir: new_cluster_dir("roster-pg-owned-", |_| {}),
         };
         cluster.resume_service();
         cluster

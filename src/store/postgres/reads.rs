@@ -367,25 +367,7 @@ pub(super) async fn records(conn: Conn<'_>, cursor: Option<&str>, n: usize) -> R
 
 /// The record of kind `prefix` in `row` (id, JSON).
 fn record(prefix: &str, id: String, row: &Row) -> Result<Record> {
-    Ok(match prefix {
-        "o/" => Record::Organization(decode(row, 1)?),
-        "t/" => Record::Tenant(decode(row, 1)?),
-        "u/" => Record::User(decode(row, 1)?),
-        "k/" => {
-            let key: AccessKey = decode(row, 1)?;
-            Record::AccessKey {
-                digest: id,
-                user_id: key.user_id,
-                name: key.name,
-                redacted: key.redacted,
-                created_at: key.created_at,
-            }
-        }
-        _ => Record::Config {
-            user_id: id,
-            config: decode(row, 1)?,
-        },
-    })
+    Record::from_stored(prefix, id, row.get::<_, &str>(1).as_bytes())
 }
 
 /// Every disagreement between the records and the columns and rows that

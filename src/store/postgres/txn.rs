@@ -40,6 +40,29 @@ impl<'a> PgTxn<'a> {
         self.txn.commit().await
     }
 
+    /// Inserts a user's row; `on_conflict` says what a taken id does
+    /// (`DO UPDATE ...` or `DO NOTHING`). Answers the rows written.
+    async fn write_user(&self, user: &User, form: &ListingForm, on_conflict: &str) -> Result<u64> {
+        let super_admin = user.roles.iter().any(|r| r == "super-admin");
+        let sql = format!(
+            "INSERT INTO users (id, org_id, tenant_id, super_admin, record, listing_version, listing) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) {on_conflict}"
+        );
+        self.execute(
+            &sql,
+            &[
+                &user.id,
+                &user.org_id,
+                &user.tenant_id,
+                &super_admin,
+                &json(user)?,
+                &i64::from(form.version),
+                &(form.encode)(user),
+            ],
+        )
+        .await
+    }
+
     async fn execute(
         &self,
         sql: &str,
@@ -99,50 +122,21 @@ impl Txn for PgTxn<'_> {
 
     async fn put_user(&mut self, user: &User, form: &ListingForm) -> Result<()> {
         self.affects_callers = true;
-        let super_admin = user.roles.iter().any(|r| r == "super-admin");
-        let listing = (form.encode)(user);
-        self.execute(
-            "INSERT INTO users (id, org_id, tenant_id, super_admin, record, listing_version, listing) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET org_id = excluded.org_id, \
-             tenant_id = excluded.tenant_id, super_admin = excluded.super_admin, \
-             record = excluded.record, listing_version = excluded.listing_version, \
-             listing = excluded.listing",
-            &[
-                &user.id,
-                &user.org_id,
-                &user.tenant_id,
-                &super_admin,
-                &json(user)?,
-                &i64::from(form.version),
-                &listing,
-            ],
+        self.write_user(
+            user,
+            form,
+            "DO UPDATE SET org_id = excluded.org_id, tenant_id = excluded.tenant_id, \
+             super_admin = excluded.super_admin, record = excluded.record, \
+             listing_version = excluded.listing_version, listing = excluded.listing",
         )
         .await?;
         Ok(())
     }
 
     async fn insert_user(&mut self, user: &User, form: &ListingForm) -> Result<bool> {
-        let super_admin = user.roles.iter().any(|r| r == "super-admin");
-        let listing = (form.encode)(user);
-        let inserted = self
-            .execute(
-                "INSERT INTO users (id, org_id, tenant_id, super_admin, record, listing_version, listing) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-                &[
-                    &user.id,
-                    &user.org_id,
-                    &user.tenant_id,
-                    &super_admin,
-                    &json(user)?,
-                    &i64::from(form.version),
-                    &listing,
-                ],
-            )
-            .await?;
         // A new user changes no cached caller (it has no key yet, and a
         // refusal is never cached): the revision stays.
-        Ok(inserted > 0)
+        Ok(self.write_user(user, form, "DO NOTHING").await? > 0)
     }
 
     async fn delete_user(&mut self, id: &str) -> Result<()> {

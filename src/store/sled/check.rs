@@ -58,25 +58,7 @@ fn record(prefix: &str, key: &[u8], value: &[u8]) -> Result<Record> {
     let id = std::str::from_utf8(&key[prefix.len()..])
         .map_err(|_| Error::storage("corrupt record key"))?
         .to_owned();
-    Ok(match prefix {
-        "o/" => Record::Organization(serde_json::from_slice(value)?),
-        "t/" => Record::Tenant(serde_json::from_slice(value)?),
-        "u/" => Record::User(serde_json::from_slice(value)?),
-        "k/" => {
-            let key: AccessKey = serde_json::from_slice(value)?;
-            Record::AccessKey {
-                digest: id,
-                user_id: key.user_id,
-                name: key.name,
-                redacted: key.redacted,
-                created_at: key.created_at,
-            }
-        }
-        _ => Record::Config {
-            user_id: id,
-            config: serde_json::from_slice(value)?,
-        },
-    })
+    Record::from_stored(prefix, id, value)
 }
 
 /// Every disagreement between the records and the indexes of a tree.
