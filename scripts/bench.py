@@ -96,6 +96,12 @@ def h2load(addr, path, message, duration, headers=(), work=None):
     done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed", out)
     if not m or not done or int(done.group(3)):
         sys.exit(f"h2load failed:\n{out}")
+    # h2load cannot read gRPC trailers; an answer that is not OK carries no
+    # message, so fewer than 5 bytes of data (the message frame) per request
+    # means some calls failed.
+    data = re.search(r"traffic: .* \((\d+)\) data", out)
+    if not data or int(data.group(1)) < 5 * int(done.group(2)):
+        sys.exit(f"h2load: some calls did not answer OK (no message):\n{out}")
     lat = sorted(int(line.split()[2]) for line in log_file.read_text().splitlines() if line.strip())
     pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000 if lat else float("nan")
     return {"rps": float(m.group(1)), "p50": pct(0.50), "p99": pct(0.99), "count": len(lat),
