@@ -336,8 +336,8 @@ async fn deadlines() {
     assert_eq!(answer.status, 200);
 }
 
-/// The Waii SDK's own ways: `x-waii-impersonate-user`, the compatibility
-/// route of `Waii.initialize`.
+/// The Waii SDK's own ways (`x-waii-impersonate-user`, the compatibility
+/// route of `Waii.initialize`), and the OpenAPI document at its route.
 #[tokio::test]
 async fn waii_compatibility() {
     let server = TestServer::start().await;
@@ -359,6 +359,23 @@ async fn waii_compatibility() {
             "{header}"
         );
     }
+    let mut conn = Conn::open(addr).await;
+    let openapi = conn
+        .request("GET", "/api/openapi.json", &[], b"")
+        .await
+        .unwrap();
+    assert_eq!(openapi.status, 200);
+    let document = openapi.json();
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        document["openapi"]
+    );
+    assert_eq!(
+        document["paths"]["/api/create-user"]["post"]["operationId"].is_string(),
+        true
+    );
+    assert_eq!(document["paths"].as_object().unwrap().len(), 17);
     let connections = post(addr, "/api/update-db-connect-info", Some(&key), &json!({})).await;
     assert_eq!(
         (connections.status, connections.json()),
