@@ -8,7 +8,7 @@
 //! same services, anything else to the JSON surface, which turns each call
 //! into a gRPC call of the same services (`transcode`). So every rule,
 //! check order and limit is the gRPC one; this module only maps JSON to
-//! protobuf and statuses to HTTP (docs/http.md).
+//! protobuf and statuses to HTTP (README, "JSON over HTTP, and gRPC-Web").
 
 mod error;
 mod json;
