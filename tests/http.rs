@@ -7,8 +7,11 @@
 mod common;
 
 use common::web::{post, post_with, Conn};
+use std::time::{Duration, Instant};
+
 use common::TestServer;
 use serde_json::json;
+use tokio::io::AsyncReadExt;
 
 /// Every field printed, proto names, int64 as numbers, whole numbers in a
 /// Struct stay whole, unknown fields and nulls ignored.
@@ -410,4 +413,103 @@ async fn second_port() {
         .unwrap()
         .into_inner();
     assert_eq!(got.id, "admin");
+}
+
+/// The second port has the main port's limits: a connection that says
+/// nothing is closed after the handshake timeout, a body that does not
+/// arrive by the call's deadline is 504, and past `--max-connections` a
+/// client waits until another leaves; another client is served throughout.
+#[tokio::test]
+async fn second_port_limits() {
+    let server = TestServer::start_with(|args| {
+        args.http_listen = Some("127.0.0.1:0".parse().unwrap());
+        args.handshake_timeout = Duration::from_millis(300);
+        args.max_call_time = Duration::from_millis(500);
+        args.max_connections = 2;
+    })
+    .await;
+    let http = server.http_addr.unwrap();
+    let auth = format!("Bearer {}", server.admin_key);
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", auth.as_str()),
+    ];
+
+    // Silent: closed by the server.
+    let mut silent = tokio::net::TcpStream::connect(http).await.unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 1];
+    let read = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(silent);
+
+    // A body that stops coming: 504 at the call's deadline.
+    let mut slow = Conn::open(http).await;
+    let head = format!(
+        "POST /api/get-user-info HTTP/1.1\r\nhost: roster\r\ncontent-type: application/json\r\n\
+         authorization: {auth}\r\ncontent-length: 100\r\n\r\n{{"
+    );
+    slow.send_raw(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let answer = slow.read_answer().await.unwrap();
+    assert_eq!(
+        (answer.status, answer.code()),
+        (504, "DEADLINE_EXCEEDED".into())
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(slow);
+
+    // Two connections open: a third waits until one of them closes.
+    let mut first = Conn::open(http).await;
+    let mut second = Conn::open(http).await;
+    for conn in [&mut first, &mut second] {
+        let answer = conn
+            .request("POST", "/api/get-user-info", &headers, b"{}")
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 200);
+    }
+    let third = tokio::spawn(async move {
+        let mut conn = Conn::open(http).await;
+        conn.request("POST", "/api/get-user-info", &headers_owned(&auth), b"{}")
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !third.is_finished(),
+        "the third connection was served past the limit"
+    );
+    drop(first);
+    let answer = tokio::time::timeout(Duration::from_secs(5), third)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.status, 200);
+
+    // The main port has its own connections and serves on.
+    let info = post(
+        server.addr,
+        "/api/get-user-info",
+        Some(&server.admin_key),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(info.status, 200);
+}
+
+fn headers_owned(auth: &str) -> [(&'static str, &str); 2] {
+    [
+        ("content-type", "application/json"),
+        ("authorization", auth),
+    ]
 }
