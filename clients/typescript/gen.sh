@@ -13,8 +13,12 @@ ensure_node_modules "$HERE"
 
 cd "$ROOT"
 rm -rf "$HERE/src/gen"
-# roster.v1 and roster's wire-compatible google.rpc error details (BadRequest,
-# ErrorInfo), which no npm package of protobuf-es v2 ships.
+# roster.v1, roster's wire-compatible google.rpc error details (BadRequest,
+# ErrorInfo), and google/api/{annotations,http}.proto, which user.proto imports
+# for its google.api.http routes: no npm package of protobuf-es v2 ships them,
+# and user_pb.ts imports their generated files as it imports any dependency.
 buf generate --template clients/typescript/buf.gen.yaml \
   --path proto/roster/v1/user.proto \
-  --path proto/google/rpc/error_details.proto
+  --path proto/google/rpc/error_details.proto \
+  --path proto/google/api/annotations.proto \
+  --path proto/google/api/http.proto

@@ -44,6 +44,7 @@
 package rosterv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
@@ -1723,7 +1724,7 @@ var File_roster_v1_user_proto protoreflect.FileDescriptor
 
 const file_roster_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x14roster/v1/user.proto\x12\troster.v1\x1a\x1cgoogle/protobuf/struct.proto\"v\n" +
+	"\x14roster/v1/user.proto\x12\troster.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"v\n" +
 	"\tAccessKey\x12\x1d\n" +
 	"\n" +
 	"access_key\x18\x01 \x01(\tR\taccessKey\x12\x17\n" +
@@ -1827,29 +1828,28 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"\x82\x01\n" +
 	"\x19ListOrganizationsResponse\x12=\n" +
 	"\rorganizations\x18\x01 \x03(\v2\x17.roster.v1.OrganizationR\rorganizations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd7\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd4\x0e\n" +
+	"\vUserService\x12q\n" +
+	"\x0fCreateAccessKey\x12!.roster.v1.CreateAccessKeyRequest\x1a\x1f.roster.v1.GetAccessKeyResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/api/create-key\x12s\n" +
+	"\x0eListAccessKeys\x12\x1e.roster.v1.GetAccessKeyRequest\x1a\x1f.roster.v1.GetAccessKeyResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/api/list-access-keys\x12v\n" +
+	"\x0fDeleteAccessKey\x12\x1e.roster.v1.DelAccessKeyRequest\x1a\x1f.roster.v1.DelAccessKeyResponse\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/api/delete-access-keys\x12g\n" +
+	"\aGetInfo\x12\x1d.roster.v1.GetUserInfoRequest\x1a\x1e.roster.v1.GetUserInfoResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/get-user-info\x12n\n" +
+	"\fUpdateConfig\x12\x1e.roster.v1.UpdateConfigRequest\x1a\x1f.roster.v1.UpdateConfigResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/update-config\x12b\n" +
 	"\n" +
-	"\vUserService\x12U\n" +
-	"\x0fCreateAccessKey\x12!.roster.v1.CreateAccessKeyRequest\x1a\x1f.roster.v1.GetAccessKeyResponse\x12Q\n" +
-	"\x0eListAccessKeys\x12\x1e.roster.v1.GetAccessKeyRequest\x1a\x1f.roster.v1.GetAccessKeyResponse\x12R\n" +
-	"\x0fDeleteAccessKey\x12\x1e.roster.v1.DelAccessKeyRequest\x1a\x1f.roster.v1.DelAccessKeyResponse\x12H\n" +
-	"\aGetInfo\x12\x1d.roster.v1.GetUserInfoRequest\x1a\x1e.roster.v1.GetUserInfoResponse\x12O\n" +
-	"\fUpdateConfig\x12\x1e.roster.v1.UpdateConfigRequest\x1a\x1f.roster.v1.UpdateConfigResponse\x12E\n" +
+	"CreateUser\x12\x1c.roster.v1.CreateUserRequest\x1a\x19.roster.v1.CommonResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/api/create-user\x12b\n" +
 	"\n" +
-	"CreateUser\x12\x1c.roster.v1.CreateUserRequest\x1a\x19.roster.v1.CommonResponse\x12E\n" +
+	"DeleteUser\x12\x1c.roster.v1.DeleteUserRequest\x1a\x19.roster.v1.CommonResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/api/delete-user\x12b\n" +
 	"\n" +
-	"DeleteUser\x12\x1c.roster.v1.DeleteUserRequest\x1a\x19.roster.v1.CommonResponse\x12E\n" +
-	"\n" +
-	"UpdateUser\x12\x1c.roster.v1.UpdateUserRequest\x1a\x19.roster.v1.CommonResponse\x12F\n" +
-	"\tListUsers\x12\x1b.roster.v1.ListUsersRequest\x1a\x1c.roster.v1.ListUsersResponse\x12I\n" +
-	"\fCreateTenant\x12\x1e.roster.v1.CreateTenantRequest\x1a\x19.roster.v1.CommonResponse\x12I\n" +
-	"\fUpdateTenant\x12\x1e.roster.v1.UpdateTenantRequest\x1a\x19.roster.v1.CommonResponse\x12I\n" +
-	"\fDeleteTenant\x12\x1e.roster.v1.DeleteTenantRequest\x1a\x19.roster.v1.CommonResponse\x12L\n" +
-	"\vListTenants\x12\x1d.roster.v1.ListTenantsRequest\x1a\x1e.roster.v1.ListTenantsResponse\x12U\n" +
-	"\x12CreateOrganization\x12$.roster.v1.CreateOrganizationRequest\x1a\x19.roster.v1.CommonResponse\x12U\n" +
-	"\x12UpdateOrganization\x12$.roster.v1.UpdateOrganizationRequest\x1a\x19.roster.v1.CommonResponse\x12U\n" +
-	"\x12DeleteOrganization\x12$.roster.v1.DeleteOrganizationRequest\x1a\x19.roster.v1.CommonResponse\x12^\n" +
-	"\x11ListOrganizations\x12#.roster.v1.ListOrganizationsRequest\x1a$.roster.v1.ListOrganizationsResponseB\x9f\x01\n" +
+	"UpdateUser\x12\x1c.roster.v1.UpdateUserRequest\x1a\x19.roster.v1.CommonResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/api/update-user\x12b\n" +
+	"\tListUsers\x12\x1b.roster.v1.ListUsersRequest\x1a\x1c.roster.v1.ListUsersResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/api/list-users\x12h\n" +
+	"\fCreateTenant\x12\x1e.roster.v1.CreateTenantRequest\x1a\x19.roster.v1.CommonResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/create-tenant\x12h\n" +
+	"\fUpdateTenant\x12\x1e.roster.v1.UpdateTenantRequest\x1a\x19.roster.v1.CommonResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/update-tenant\x12h\n" +
+	"\fDeleteTenant\x12\x1e.roster.v1.DeleteTenantRequest\x1a\x19.roster.v1.CommonResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/delete-tenant\x12j\n" +
+	"\vListTenants\x12\x1d.roster.v1.ListTenantsRequest\x1a\x1e.roster.v1.ListTenantsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/api/list-tenants\x12q\n" +
+	"\x12CreateOrganization\x12$.roster.v1.CreateOrganizationRequest\x1a\x19.roster.v1.CommonResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/api/create-org\x12q\n" +
+	"\x12UpdateOrganization\x12$.roster.v1.UpdateOrganizationRequest\x1a\x19.roster.v1.CommonResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/api/update-org\x12q\n" +
+	"\x12DeleteOrganization\x12$.roster.v1.DeleteOrganizationRequest\x1a\x19.roster.v1.CommonResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/api/delete-org\x12y\n" +
+	"\x11ListOrganizations\x12#.roster.v1.ListOrganizationsRequest\x1a$.roster.v1.ListOrganizationsResponse\"\x19\x82\xd3\xe4\x93\x02\x13:\x01*\"\x0e/api/list-orgsB\x9f\x01\n" +
 	"\rcom.roster.v1B\tUserProtoP\x01Z>github.com/roster-dev/roster/clients/go/gen/roster/v1;rosterv1\xa2\x02\x03RXX\xaa\x02\tRoster.V1\xca\x02\tRoster\\V1\xe2\x02\x15Roster\\V1\\GPBMetadata\xea\x02\n" +
 	"Roster::V1b\x06proto3"
 

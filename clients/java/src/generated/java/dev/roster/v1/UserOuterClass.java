@@ -181,112 +181,127 @@ public final class UserOuterClass extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\024roster/v1/user.proto\022\troster.v1\032\034googl" +
-      "e/protobuf/struct.proto\"v\n\tAccessKey\022\035\n\n" +
-      "access_key\030\001 \001(\tR\taccessKey\022\027\n\007user_id\030\002" +
-      " \001(\tR\006userId\022\022\n\004name\030\003 \001(\tR\004name\022\035\n\ncrea" +
-      "ted_at\030\004 \001(\003R\tcreatedAt\",\n\026CreateAccessK" +
-      "eyRequest\022\022\n\004name\030\001 \001(\tR\004name\"Q\n\023GetAcce" +
-      "ssKeyRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageSiz" +
-      "e\022\035\n\npage_token\030\002 \001(\tR\tpageToken\"u\n\024GetA" +
-      "ccessKeyResponse\0225\n\013access_keys\030\001 \003(\0132\024." +
-      "roster.v1.AccessKeyR\naccessKeys\022&\n\017next_" +
-      "page_token\030\002 \001(\tR\rnextPageToken\"+\n\023DelAc" +
-      "cessKeyRequest\022\024\n\005names\030\001 \003(\tR\005names\"\026\n\024" +
-      "DelAccessKeyResponse\"\024\n\022GetUserInfoReque" +
-      "st\"\207\001\n\023GetUserInfoResponse\022\016\n\002id\030\001 \001(\tR\002" +
-      "id\022\022\n\004name\030\002 \001(\tR\004name\022\024\n\005email\030\003 \001(\tR\005e" +
-      "mail\022\024\n\005roles\030\004 \003(\tR\005roles\022 \n\013permission" +
-      "s\030\005 \003(\tR\013permissions\"b\n\023UpdateConfigRequ" +
-      "est\0221\n\007updated\030\001 \001(\0132\027.google.protobuf.S" +
-      "tructR\007updated\022\030\n\007deleted\030\002 \003(\tR\007deleted" +
-      "\"I\n\024UpdateConfigResponse\0221\n\007configs\030\001 \001(" +
-      "\0132\027.google.protobuf.StructR\007configs\"\377\001\n\004" +
-      "User\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name" +
-      "\022\033\n\ttenant_id\030\003 \001(\tR\010tenantId\022\025\n\006org_id\030" +
-      "\004 \001(\tR\005orgId\0225\n\tvariables\030\005 \001(\0132\027.google" +
-      ".protobuf.StructR\tvariables\022\024\n\005roles\030\006 \003" +
-      "(\tR\005roles\022\024\n\005email\030\007 \001(\tR\005email\022\035\n\ncreat" +
-      "ed_at\030\010 \001(\003R\tcreatedAt\022\035\n\nupdated_at\030\t \001" +
-      "(\003R\tupdatedAt\"\020\n\016CommonResponse\"8\n\021Creat" +
-      "eUserRequest\022#\n\004user\030\001 \001(\0132\017.roster.v1.U" +
-      "serR\004user\"#\n\021DeleteUserRequest\022\016\n\002id\030\001 \001" +
-      "(\tR\002id\"8\n\021UpdateUserRequest\022#\n\004user\030\001 \001(" +
-      "\0132\017.roster.v1.UserR\004user\"\234\001\n\020ListUsersRe" +
-      "quest\022\"\n\rlookup_org_id\030\001 \001(\tR\013lookupOrgI" +
-      "d\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npage_t" +
-      "oken\030\003 \001(\tR\tpageToken\022(\n\020lookup_tenant_i" +
-      "d\030\004 \001(\tR\016lookupTenantId\"b\n\021ListUsersResp" +
-      "onse\022%\n\005users\030\001 \003(\0132\017.roster.v1.UserR\005us" +
-      "ers\022&\n\017next_page_token\030\002 \001(\tR\rnextPageTo" +
-      "ken\"\270\001\n\006Tenant\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002" +
-      " \001(\tR\004name\022\025\n\006org_id\030\003 \001(\tR\005orgId\0225\n\tvar" +
-      "iables\030\004 \001(\0132\027.google.protobuf.StructR\tv" +
-      "ariables\022\035\n\ncreated_at\030\005 \001(\003R\tcreatedAt\022" +
-      "\035\n\nupdated_at\030\006 \001(\003R\tupdatedAt\"@\n\023Create" +
-      "TenantRequest\022)\n\006tenant\030\001 \001(\0132\021.roster.v" +
-      "1.TenantR\006tenant\"@\n\023UpdateTenantRequest\022" +
-      ")\n\006tenant\030\001 \001(\0132\021.roster.v1.TenantR\006tena" +
-      "nt\"%\n\023DeleteTenantRequest\022\016\n\002id\030\001 \001(\tR\002i" +
-      "d\"t\n\022ListTenantsRequest\022\"\n\rlookup_org_id" +
-      "\030\001 \001(\tR\013lookupOrgId\022\033\n\tpage_size\030\002 \001(\005R\010" +
-      "pageSize\022\035\n\npage_token\030\003 \001(\tR\tpageToken\"" +
-      "j\n\023ListTenantsResponse\022+\n\007tenants\030\001 \003(\0132" +
-      "\021.roster.v1.TenantR\007tenants\022&\n\017next_page" +
-      "_token\030\002 \001(\tR\rnextPageToken\"\247\001\n\014Organiza" +
-      "tion\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name" +
-      "\0225\n\tvariables\030\003 \001(\0132\027.google.protobuf.St" +
-      "ructR\tvariables\022\035\n\ncreated_at\030\004 \001(\003R\tcre" +
-      "atedAt\022\035\n\nupdated_at\030\005 \001(\003R\tupdatedAt\"X\n" +
-      "\031CreateOrganizationRequest\022;\n\014organizati" +
+      "e/api/annotations.proto\032\034google/protobuf" +
+      "/struct.proto\"v\n\tAccessKey\022\035\n\naccess_key" +
+      "\030\001 \001(\tR\taccessKey\022\027\n\007user_id\030\002 \001(\tR\006user" +
+      "Id\022\022\n\004name\030\003 \001(\tR\004name\022\035\n\ncreated_at\030\004 \001" +
+      "(\003R\tcreatedAt\",\n\026CreateAccessKeyRequest\022" +
+      "\022\n\004name\030\001 \001(\tR\004name\"Q\n\023GetAccessKeyReque" +
+      "st\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_" +
+      "token\030\002 \001(\tR\tpageToken\"u\n\024GetAccessKeyRe" +
+      "sponse\0225\n\013access_keys\030\001 \003(\0132\024.roster.v1." +
+      "AccessKeyR\naccessKeys\022&\n\017next_page_token" +
+      "\030\002 \001(\tR\rnextPageToken\"+\n\023DelAccessKeyReq" +
+      "uest\022\024\n\005names\030\001 \003(\tR\005names\"\026\n\024DelAccessK" +
+      "eyResponse\"\024\n\022GetUserInfoRequest\"\207\001\n\023Get" +
+      "UserInfoResponse\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name" +
+      "\030\002 \001(\tR\004name\022\024\n\005email\030\003 \001(\tR\005email\022\024\n\005ro" +
+      "les\030\004 \003(\tR\005roles\022 \n\013permissions\030\005 \003(\tR\013p" +
+      "ermissions\"b\n\023UpdateConfigRequest\0221\n\007upd" +
+      "ated\030\001 \001(\0132\027.google.protobuf.StructR\007upd" +
+      "ated\022\030\n\007deleted\030\002 \003(\tR\007deleted\"I\n\024Update" +
+      "ConfigResponse\0221\n\007configs\030\001 \001(\0132\027.google" +
+      ".protobuf.StructR\007configs\"\377\001\n\004User\022\016\n\002id" +
+      "\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name\022\033\n\ttenant" +
+      "_id\030\003 \001(\tR\010tenantId\022\025\n\006org_id\030\004 \001(\tR\005org" +
+      "Id\0225\n\tvariables\030\005 \001(\0132\027.google.protobuf." +
+      "StructR\tvariables\022\024\n\005roles\030\006 \003(\tR\005roles\022" +
+      "\024\n\005email\030\007 \001(\tR\005email\022\035\n\ncreated_at\030\010 \001(" +
+      "\003R\tcreatedAt\022\035\n\nupdated_at\030\t \001(\003R\tupdate" +
+      "dAt\"\020\n\016CommonResponse\"8\n\021CreateUserReque" +
+      "st\022#\n\004user\030\001 \001(\0132\017.roster.v1.UserR\004user\"" +
+      "#\n\021DeleteUserRequest\022\016\n\002id\030\001 \001(\tR\002id\"8\n\021" +
+      "UpdateUserRequest\022#\n\004user\030\001 \001(\0132\017.roster" +
+      ".v1.UserR\004user\"\234\001\n\020ListUsersRequest\022\"\n\rl" +
+      "ookup_org_id\030\001 \001(\tR\013lookupOrgId\022\033\n\tpage_" +
+      "size\030\002 \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\t" +
+      "R\tpageToken\022(\n\020lookup_tenant_id\030\004 \001(\tR\016l" +
+      "ookupTenantId\"b\n\021ListUsersResponse\022%\n\005us" +
+      "ers\030\001 \003(\0132\017.roster.v1.UserR\005users\022&\n\017nex" +
+      "t_page_token\030\002 \001(\tR\rnextPageToken\"\270\001\n\006Te" +
+      "nant\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name" +
+      "\022\025\n\006org_id\030\003 \001(\tR\005orgId\0225\n\tvariables\030\004 \001" +
+      "(\0132\027.google.protobuf.StructR\tvariables\022\035" +
+      "\n\ncreated_at\030\005 \001(\003R\tcreatedAt\022\035\n\nupdated" +
+      "_at\030\006 \001(\003R\tupdatedAt\"@\n\023CreateTenantRequ" +
+      "est\022)\n\006tenant\030\001 \001(\0132\021.roster.v1.TenantR\006" +
+      "tenant\"@\n\023UpdateTenantRequest\022)\n\006tenant\030" +
+      "\001 \001(\0132\021.roster.v1.TenantR\006tenant\"%\n\023Dele" +
+      "teTenantRequest\022\016\n\002id\030\001 \001(\tR\002id\"t\n\022ListT" +
+      "enantsRequest\022\"\n\rlookup_org_id\030\001 \001(\tR\013lo" +
+      "okupOrgId\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035" +
+      "\n\npage_token\030\003 \001(\tR\tpageToken\"j\n\023ListTen" +
+      "antsResponse\022+\n\007tenants\030\001 \003(\0132\021.roster.v" +
+      "1.TenantR\007tenants\022&\n\017next_page_token\030\002 \001" +
+      "(\tR\rnextPageToken\"\247\001\n\014Organization\022\016\n\002id" +
+      "\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name\0225\n\tvariab" +
+      "les\030\003 \001(\0132\027.google.protobuf.StructR\tvari" +
+      "ables\022\035\n\ncreated_at\030\004 \001(\003R\tcreatedAt\022\035\n\n" +
+      "updated_at\030\005 \001(\003R\tupdatedAt\"X\n\031CreateOrg" +
+      "anizationRequest\022;\n\014organization\030\001 \001(\0132\027" +
+      ".roster.v1.OrganizationR\014organization\"X\n" +
+      "\031UpdateOrganizationRequest\022;\n\014organizati" +
       "on\030\001 \001(\0132\027.roster.v1.OrganizationR\014organ" +
-      "ization\"X\n\031UpdateOrganizationRequest\022;\n\014" +
-      "organization\030\001 \001(\0132\027.roster.v1.Organizat" +
-      "ionR\014organization\"+\n\031DeleteOrganizationR" +
-      "equest\022\016\n\002id\030\001 \001(\tR\002id\"V\n\030ListOrganizati" +
-      "onsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022" +
-      "\035\n\npage_token\030\002 \001(\tR\tpageToken\"\202\001\n\031ListO" +
-      "rganizationsResponse\022=\n\rorganizations\030\001 " +
-      "\003(\0132\027.roster.v1.OrganizationR\rorganizati" +
-      "ons\022&\n\017next_page_token\030\002 \001(\tR\rnextPageTo" +
-      "ken2\327\n\n\013UserService\022U\n\017CreateAccessKey\022!" +
-      ".roster.v1.CreateAccessKeyRequest\032\037.rost" +
-      "er.v1.GetAccessKeyResponse\022Q\n\016ListAccess" +
-      "Keys\022\036.roster.v1.GetAccessKeyRequest\032\037.r" +
-      "oster.v1.GetAccessKeyResponse\022R\n\017DeleteA" +
-      "ccessKey\022\036.roster.v1.DelAccessKeyRequest" +
-      "\032\037.roster.v1.DelAccessKeyResponse\022H\n\007Get" +
-      "Info\022\035.roster.v1.GetUserInfoRequest\032\036.ro" +
-      "ster.v1.GetUserInfoResponse\022O\n\014UpdateCon" +
-      "fig\022\036.roster.v1.UpdateConfigRequest\032\037.ro" +
-      "ster.v1.UpdateConfigResponse\022E\n\nCreateUs" +
-      "er\022\034.roster.v1.CreateUserRequest\032\031.roste" +
-      "r.v1.CommonResponse\022E\n\nDeleteUser\022\034.rost" +
-      "er.v1.DeleteUserRequest\032\031.roster.v1.Comm" +
-      "onResponse\022E\n\nUpdateUser\022\034.roster.v1.Upd" +
-      "ateUserRequest\032\031.roster.v1.CommonRespons" +
-      "e\022F\n\tListUsers\022\033.roster.v1.ListUsersRequ" +
-      "est\032\034.roster.v1.ListUsersResponse\022I\n\014Cre" +
-      "ateTenant\022\036.roster.v1.CreateTenantReques" +
-      "t\032\031.roster.v1.CommonResponse\022I\n\014UpdateTe" +
-      "nant\022\036.roster.v1.UpdateTenantRequest\032\031.r" +
-      "oster.v1.CommonResponse\022I\n\014DeleteTenant\022" +
-      "\036.roster.v1.DeleteTenantRequest\032\031.roster" +
-      ".v1.CommonResponse\022L\n\013ListTenants\022\035.rost" +
-      "er.v1.ListTenantsRequest\032\036.roster.v1.Lis" +
-      "tTenantsResponse\022U\n\022CreateOrganization\022$" +
-      ".roster.v1.CreateOrganizationRequest\032\031.r" +
-      "oster.v1.CommonResponse\022U\n\022UpdateOrganiz" +
-      "ation\022$.roster.v1.UpdateOrganizationRequ" +
-      "est\032\031.roster.v1.CommonResponse\022U\n\022Delete" +
-      "Organization\022$.roster.v1.DeleteOrganizat" +
-      "ionRequest\032\031.roster.v1.CommonResponse\022^\n" +
-      "\021ListOrganizations\022#.roster.v1.ListOrgan" +
-      "izationsRequest\032$.roster.v1.ListOrganiza" +
-      "tionsResponseB\021\n\rdev.roster.v1P\001b\006proto3"
+      "ization\"+\n\031DeleteOrganizationRequest\022\016\n\002" +
+      "id\030\001 \001(\tR\002id\"V\n\030ListOrganizationsRequest" +
+      "\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_to" +
+      "ken\030\002 \001(\tR\tpageToken\"\202\001\n\031ListOrganizatio" +
+      "nsResponse\022=\n\rorganizations\030\001 \003(\0132\027.rost" +
+      "er.v1.OrganizationR\rorganizations\022&\n\017nex" +
+      "t_page_token\030\002 \001(\tR\rnextPageToken2\324\016\n\013Us" +
+      "erService\022q\n\017CreateAccessKey\022!.roster.v1" +
+      ".CreateAccessKeyRequest\032\037.roster.v1.GetA" +
+      "ccessKeyResponse\"\032\202\323\344\223\002\024\"\017/api/create-ke" +
+      "y:\001*\022s\n\016ListAccessKeys\022\036.roster.v1.GetAc" +
+      "cessKeyRequest\032\037.roster.v1.GetAccessKeyR" +
+      "esponse\" \202\323\344\223\002\032\"\025/api/list-access-keys:\001" +
+      "*\022v\n\017DeleteAccessKey\022\036.roster.v1.DelAcce" +
+      "ssKeyRequest\032\037.roster.v1.DelAccessKeyRes" +
+      "ponse\"\"\202\323\344\223\002\034\"\027/api/delete-access-keys:\001" +
+      "*\022g\n\007GetInfo\022\035.roster.v1.GetUserInfoRequ" +
+      "est\032\036.roster.v1.GetUserInfoResponse\"\035\202\323\344" +
+      "\223\002\027\"\022/api/get-user-info:\001*\022n\n\014UpdateConf" +
+      "ig\022\036.roster.v1.UpdateConfigRequest\032\037.ros" +
+      "ter.v1.UpdateConfigResponse\"\035\202\323\344\223\002\027\"\022/ap" +
+      "i/update-config:\001*\022b\n\nCreateUser\022\034.roste" +
+      "r.v1.CreateUserRequest\032\031.roster.v1.Commo" +
+      "nResponse\"\033\202\323\344\223\002\025\"\020/api/create-user:\001*\022b" +
+      "\n\nDeleteUser\022\034.roster.v1.DeleteUserReque" +
+      "st\032\031.roster.v1.CommonResponse\"\033\202\323\344\223\002\025\"\020/" +
+      "api/delete-user:\001*\022b\n\nUpdateUser\022\034.roste" +
+      "r.v1.UpdateUserRequest\032\031.roster.v1.Commo" +
+      "nResponse\"\033\202\323\344\223\002\025\"\020/api/update-user:\001*\022b" +
+      "\n\tListUsers\022\033.roster.v1.ListUsersRequest" +
+      "\032\034.roster.v1.ListUsersResponse\"\032\202\323\344\223\002\024\"\017" +
+      "/api/list-users:\001*\022h\n\014CreateTenant\022\036.ros" +
+      "ter.v1.CreateTenantRequest\032\031.roster.v1.C" +
+      "ommonResponse\"\035\202\323\344\223\002\027\"\022/api/create-tenan" +
+      "t:\001*\022h\n\014UpdateTenant\022\036.roster.v1.UpdateT" +
+      "enantRequest\032\031.roster.v1.CommonResponse\"" +
+      "\035\202\323\344\223\002\027\"\022/api/update-tenant:\001*\022h\n\014Delete" +
+      "Tenant\022\036.roster.v1.DeleteTenantRequest\032\031" +
+      ".roster.v1.CommonResponse\"\035\202\323\344\223\002\027\"\022/api/" +
+      "delete-tenant:\001*\022j\n\013ListTenants\022\035.roster" +
+      ".v1.ListTenantsRequest\032\036.roster.v1.ListT" +
+      "enantsResponse\"\034\202\323\344\223\002\026\"\021/api/list-tenant" +
+      "s:\001*\022q\n\022CreateOrganization\022$.roster.v1.C" +
+      "reateOrganizationRequest\032\031.roster.v1.Com" +
+      "monResponse\"\032\202\323\344\223\002\024\"\017/api/create-org:\001*\022" +
+      "q\n\022UpdateOrganization\022$.roster.v1.Update" +
+      "OrganizationRequest\032\031.roster.v1.CommonRe" +
+      "sponse\"\032\202\323\344\223\002\024\"\017/api/update-org:\001*\022q\n\022De" +
+      "leteOrganization\022$.roster.v1.DeleteOrgan" +
+      "izationRequest\032\031.roster.v1.CommonRespons" +
+      "e\"\032\202\323\344\223\002\024\"\017/api/delete-org:\001*\022y\n\021ListOrg" +
+      "anizations\022#.roster.v1.ListOrganizations" +
+      "Request\032$.roster.v1.ListOrganizationsRes" +
+      "ponse\"\031\202\323\344\223\002\023\"\016/api/list-orgs:\001*B\021\n\rdev." +
+      "roster.v1P\001b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          com.google.api.AnnotationsProto.getDescriptor(),
           com.google.protobuf.StructProto.getDescriptor(),
         });
     internal_static_roster_v1_AccessKey_descriptor =
@@ -464,7 +479,13 @@ public final class UserOuterClass extends com.google.protobuf.GeneratedFile {
         internal_static_roster_v1_ListOrganizationsResponse_descriptor,
         new java.lang.String[] { "Organizations", "NextPageToken", });
     descriptor.resolveAllFeaturesImmutable();
+    com.google.api.AnnotationsProto.getDescriptor();
     com.google.protobuf.StructProto.getDescriptor();
+    com.google.protobuf.ExtensionRegistry registry =
+        com.google.protobuf.ExtensionRegistry.newInstance();
+    registry.add(com.google.api.AnnotationsProto.http);
+    com.google.protobuf.Descriptors.FileDescriptor
+        .internalUpdateFileDescriptor(descriptor, registry);
   }
 
   // @@protoc_insertion_point(outer_class_scope)
