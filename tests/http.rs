@@ -513,3 +513,64 @@ fn headers_owned(auth: &str) -> [(&'static str, &str); 2] {
         ("authorization", auth),
     ]
 }
+
+/// CORS: a listed origin's preflight is allowed (exactly that origin, with
+/// credentials), another origin's is not, and without
+/// `--cors-allow-origin` no origin is.
+#[tokio::test]
+async fn cors() {
+    let listed = "https://console.example";
+    let server = TestServer::start_with(|args| args.cors_allow_origin = vec![listed.into()]).await;
+    let plain = TestServer::start().await;
+    let preflight = |origin: &'static str| {
+        [
+            ("origin", origin),
+            ("access-control-request-method", "POST"),
+            (
+                "access-control-request-headers",
+                "authorization,content-type,x-grpc-web",
+            ),
+        ]
+    };
+    for path in ["/roster.v1.UserService/GetInfo", "/api/get-user-info"] {
+        let allowed = Conn::open(server.addr)
+            .await
+            .request("OPTIONS", path, &preflight(listed), b"")
+            .await
+            .unwrap();
+        assert_eq!(allowed.status, 200, "{path}");
+        assert_eq!(allowed.header("access-control-allow-origin"), Some(listed));
+        assert_eq!(
+            allowed.header("access-control-allow-credentials"),
+            Some("true")
+        );
+        let methods = allowed.header("access-control-allow-methods").unwrap();
+        assert!(methods.contains("POST"), "{methods}");
+
+        for (server, origin) in [(&server, "https://evil.example"), (&plain, listed)] {
+            let refused = Conn::open(server.addr)
+                .await
+                .request("OPTIONS", path, &preflight(origin), b"")
+                .await
+                .unwrap();
+            assert_eq!(
+                refused.header("access-control-allow-origin"),
+                None,
+                "{path} {origin}"
+            );
+        }
+    }
+    // A call from the listed origin carries the header in its answer.
+    let answer = post_with(
+        server.addr,
+        "/api/get-user-info",
+        &[
+            ("origin", listed),
+            ("authorization", &format!("Bearer {}", server.admin_key)),
+        ],
+        &json!({}),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("access-control-allow-origin"), Some(listed));
+}
