@@ -44,12 +44,13 @@ pub fn request(input: &MessageDescriptor, body: &[u8]) -> Result<Vec<u8>, BadBod
         });
     };
     fill_defaults(input, &mut object);
-    let message = decode(input, Value::Object(object.clone()))
-        .map_err(|description| locate(input, &object, "", description))?;
+    let value = Value::Object(object);
+    let message =
+        decode(input, &value).map_err(|description| locate(input, &value, "", description))?;
     Ok(message.encode_to_vec())
 }
 
-fn decode(input: &MessageDescriptor, value: Value) -> Result<DynamicMessage, String> {
+fn decode(input: &MessageDescriptor, value: &Value) -> Result<DynamicMessage, String> {
     let options = DeserializeOptions::new().deny_unknown_fields(false);
     DynamicMessage::deserialize_with_options(input.clone(), value, &options)
         .map_err(|e| e.to_string())
@@ -58,12 +59,13 @@ fn decode(input: &MessageDescriptor, value: Value) -> Result<DynamicMessage, Str
 /// The field of `object` that does not decode: each field alone, and
 /// inside a message-typed field, its fields; the whole body when no single
 /// field is to blame.
-fn locate(
-    input: &MessageDescriptor,
-    object: &Map<String, Value>,
-    prefix: &str,
-    whole: String,
-) -> BadBody {
+fn locate(input: &MessageDescriptor, value: &Value, prefix: &str, whole: String) -> BadBody {
+    let Value::Object(object) = value else {
+        return BadBody {
+            field: prefix.trim_end_matches('.').to_owned(),
+            description: whole,
+        };
+    };
     for (key, value) in object {
         let Some(field) = input
             .get_field_by_name(key)
@@ -71,14 +73,14 @@ fn locate(
         else {
             continue;
         };
-        let one = Map::from_iter([(key.clone(), value.clone())]);
-        if let Err(description) = decode(input, Value::Object(one)) {
+        let one = Value::Object(Map::from_iter([(key.clone(), value.clone())]));
+        if let Err(description) = decode(input, &one) {
             let path = format!("{prefix}{}", field.name());
-            if let (Kind::Message(inner), Value::Object(fields), false) =
+            if let (Kind::Message(inner), Value::Object(_), false) =
                 (field.kind(), value, field.is_list() || field.is_map())
             {
                 if !is_well_known(&inner) {
-                    return locate(&inner, fields, &format!("{path}."), description);
+                    return locate(&inner, value, &format!("{path}."), description);
                 }
             }
             return BadBody {
