@@ -58,33 +58,20 @@ TENANT_ADMIN_PERMISSIONS = [
 CAROL_ROLES = ["tenant-admin", "app:billing"]
 CAROL_VARIABLES = {"team": "payments", "level": 3}
 
-passed, failed, gaps = [], [], []
+passed, failed = [], []
 
 
-def check(name, known_gap=None):
-    """Runs the decorated function now, as the check `name`.
-
-    A `known_gap` check states what the SDK expects and roster does not do
-    yet: its failure is reported as the gap (with that reason) and does not
-    fail the run, but its passing does, so that the mark is removed.
-    """
+def check(name):
+    """Runs the decorated function now, as the check `name`."""
 
     def run(fn):
         try:
             fn()
-        except Exception as e:  # noqa: BLE001 - every failure is reported alike
-            if known_gap:
-                gaps.append(name)
-                print(f"GAP  {name}: {e} ({known_gap})")
-                return fn
+        except Exception:  # noqa: BLE001 - every failure is reported alike
             failed.append(name)
             print(f"FAIL {name}", file=sys.stderr)
             traceback.print_exc(limit=-1, file=sys.stderr)
         else:
-            if known_gap:
-                failed.append(name)
-                print(f"FAIL {name}: passes now; remove its known_gap mark", file=sys.stderr)
-                return fn
             passed.append(name)
             print(f"ok   {name}")
         return fn
@@ -191,11 +178,8 @@ def _():
     eq(list(users(lookup_tenant_id="sdk-eu")), ["carol", "dave"], "sdk-eu's users")
 
 
-# The SDK's ListUsersRequest has `lookup_user_id`, which roster's
-# ListUsersRequest lacks: the JSON surface ignores it as an unknown field and
-# answers every user of the organization.
-@check("list_users with lookup_user_id",
-       known_gap="roster's ListUsersRequest has no lookup_user_id; it is ignored")
+# Waii's lookup_user_id narrows the list to that one user.
+@check("list_users with lookup_user_id")
 def _():
     found = users(lookup_org_id="sdk-org", lookup_user_id="dave")
     eq(list(found), ["dave"], "users of lookup_user_id=dave")
@@ -204,7 +188,9 @@ def _():
 # The SDK's User has no `email`, so the email is set through the JSON
 # surface directly (the whole user, as an update without a mask replaces
 # it); then update_user, which sends no `email` field, must keep it: roster
-# derives the update mask from the fields present in the body.
+# derives the update mask from the fields present in the body. (The SDK
+# sends `roles` always, its default being [], so an SDK caller passes the
+# roles it means to keep, as here.)
 @check("update_user keeps the email it does not send")
 def _():
     answer = requests.post(URL + "update-user", timeout=10, json={"user": {
@@ -339,7 +325,5 @@ def _():
 
 if failed:
     print(f"failed: {', '.join(failed)}", file=sys.stderr)
-if gaps:
-    print(f"known gaps: {', '.join(gaps)}")
 print(f"waii-sdk-py: {len(passed)} passed, {len(failed)} failed")
 sys.exit(1 if failed else 0)
