@@ -23,6 +23,8 @@ pub struct BadBody {
 
 /// The field that names the fields an update changes (AIP-134).
 const UPDATE_MASK: &str = "update_mask";
+/// The field of a resource that addresses it in an update.
+const ADDRESS: &str = "id";
 /// The field that makes deleting something absent not an error (AIP-135).
 const ALLOW_MISSING: &str = "allow_missing";
 
@@ -43,7 +45,7 @@ pub fn request(input: &MessageDescriptor, body: &[u8]) -> Result<Vec<u8>, BadBod
             description: "the request body must be a JSON object".into(),
         });
     };
-    fill_defaults(input, &mut object);
+    fill_defaults(input, &mut object)?;
     let value = Value::Object(object);
     let message =
         decode(input, &value).map_err(|description| locate(input, &value, "", description))?;
@@ -103,34 +105,40 @@ fn is_unset(value: Option<&Value>) -> bool {
     value.is_none_or(Value::is_null)
 }
 
-fn fill_defaults(input: &MessageDescriptor, object: &mut Map<String, Value>) {
+fn fill_defaults(
+    input: &MessageDescriptor,
+    object: &mut Map<String, Value>,
+) -> Result<(), BadBody> {
     if let Some(field) = input.get_field_by_name(ALLOW_MISSING) {
         if field.kind() == Kind::Bool && is_unset(object.get(ALLOW_MISSING)) {
             object.insert(ALLOW_MISSING.into(), Value::Bool(true));
         }
     }
     let Some(mask) = input.get_field_by_name(UPDATE_MASK) else {
-        return;
+        return Ok(());
     };
     if is_unset(object.get(UPDATE_MASK)) && is_unset(object.get(mask.json_name())) {
         // The resource: the request's one other message field.
         let resource = input.fields().find(|f| {
             f.name() != UPDATE_MASK && matches!(f.kind(), Kind::Message(m) if !is_well_known(&m))
         });
-        let Some(resource) = resource else { return };
+        let Some(resource) = resource else {
+            return Ok(());
+        };
         let Some(Value::Object(fields)) = object
             .get(resource.name())
             .or_else(|| object.get(resource.json_name()))
         else {
-            return;
+            return Ok(());
         };
         let Kind::Message(message) = resource.kind() else {
-            return;
+            return Ok(());
         };
         // FieldMask's JSON form: lowerCamelCase paths joined by commas.
+        // `id` addresses the resource rather than changing it.
         let paths: Vec<String> = fields
             .iter()
-            .filter(|(_, v)| !v.is_null())
+            .filter(|(k, v)| !v.is_null() && k.as_str() != ADDRESS)
             .filter_map(|(k, _)| {
                 message
                     .get_field_by_name(k)
@@ -138,8 +146,19 @@ fn fill_defaults(input: &MessageDescriptor, object: &mut Map<String, Value>) {
             })
             .map(|f| f.json_name().to_owned())
             .collect();
+        if paths.is_empty() {
+            // An empty mask would mean "replace every field".
+            return Err(BadBody {
+                field: UPDATE_MASK.into(),
+                description: format!(
+                    "`{}` names no field to change, and no update_mask was given",
+                    resource.name()
+                ),
+            });
+        }
         object.insert(UPDATE_MASK.into(), Value::String(paths.join(",")));
     }
+    Ok(())
 }
 
 /// The JSON of an encoded `output` message.
