@@ -60,7 +60,9 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one, at most 100, each
+   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+   * twice counts once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -72,7 +74,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one, at most 100, each
+   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+   * twice counts once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -83,7 +87,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one, at most 100, each
+   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+   * twice counts once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -95,7 +101,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one, at most 100, each
+   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+   * twice counts once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -105,6 +113,24 @@ private static final long serialVersionUID = 0L;
   public com.google.protobuf.ByteString
       getNamesBytes(int index) {
     return names_.getByteString(index);
+  }
+
+  public static final int ALLOW_MISSING_FIELD_NUMBER = 2;
+  private boolean allowMissing_ = false;
+  /**
+   * <pre>
+   * When true, names the caller has no key of are skipped and the caller's
+   * keys among `names` are deleted, all or none in one transaction (none
+   * found is OK too). When false (the default), any such name is NOT_FOUND
+   * and no key is deleted.
+   * </pre>
+   *
+   * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+   * @return The allowMissing.
+   */
+  @java.lang.Override
+  public boolean getAllowMissing() {
+    return allowMissing_;
   }
 
   private byte memoizedIsInitialized = -1;
@@ -124,6 +150,9 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < names_.size(); i++) {
       com.google.protobuf.GeneratedMessage.writeString(output, 1, names_.getRaw(i));
     }
+    if (allowMissing_ != false) {
+      output.writeBool(2, allowMissing_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -135,6 +164,10 @@ private static final long serialVersionUID = 0L;
       }
       size += dataSize;
       size += 1 * getNamesList().size();
+    }
+    if (allowMissing_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(2, allowMissing_);
     }
     return size;
   }
@@ -162,6 +195,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getNamesList()
         .equals(other.getNamesList())) return false;
+    if (getAllowMissing()
+        != other.getAllowMissing()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -177,6 +212,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + NAMES_FIELD_NUMBER;
       hash = (53 * hash) + getNamesList().hashCode();
     }
+    hash = (37 * hash) + ALLOW_MISSING_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getAllowMissing());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -314,6 +352,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       names_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
+      allowMissing_ = false;
       return this;
     }
 
@@ -351,6 +390,9 @@ private static final long serialVersionUID = 0L;
         names_.makeImmutable();
         result.names_ = names_;
       }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.allowMissing_ = allowMissing_;
+      }
     }
 
     @java.lang.Override
@@ -374,6 +416,9 @@ private static final long serialVersionUID = 0L;
           names_.addAll(other.names_);
         }
         onChanged();
+      }
+      if (other.getAllowMissing() != false) {
+        setAllowMissing(other.getAllowMissing());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -404,6 +449,11 @@ private static final long serialVersionUID = 0L;
               names_.add(input.readStringRequireUtf8());
               break;
             } // case 10
+            case 16: {
+              allowMissing_ = input.readBool();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 16
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -431,7 +481,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -444,7 +496,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -455,7 +509,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -467,7 +523,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -480,7 +538,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -499,7 +559,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -517,7 +579,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -535,7 +599,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -550,7 +616,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one, at most 100, each
+     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+     * twice counts once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -564,6 +632,59 @@ private static final long serialVersionUID = 0L;
       ensureNamesIsMutable();
       names_.add(value);
       bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+
+    private boolean allowMissing_ ;
+    /**
+     * <pre>
+     * When true, names the caller has no key of are skipped and the caller's
+     * keys among `names` are deleted, all or none in one transaction (none
+     * found is OK too). When false (the default), any such name is NOT_FOUND
+     * and no key is deleted.
+     * </pre>
+     *
+     * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+     * @return The allowMissing.
+     */
+    @java.lang.Override
+    public boolean getAllowMissing() {
+      return allowMissing_;
+    }
+    /**
+     * <pre>
+     * When true, names the caller has no key of are skipped and the caller's
+     * keys among `names` are deleted, all or none in one transaction (none
+     * found is OK too). When false (the default), any such name is NOT_FOUND
+     * and no key is deleted.
+     * </pre>
+     *
+     * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+     * @param value The allowMissing to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAllowMissing(boolean value) {
+
+      allowMissing_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When true, names the caller has no key of are skipped and the caller's
+     * keys among `names` are deleted, all or none in one transaction (none
+     * found is OK too). When false (the default), any such name is NOT_FOUND
+     * and no key is deleted.
+     * </pre>
+     *
+     * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAllowMissing() {
+      bitField0_ = (bitField0_ & ~0x00000002);
+      allowMissing_ = false;
       onChanged();
       return this;
     }

@@ -12,7 +12,9 @@ public interface DelAccessKeyRequestOrBuilder extends
 
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one, at most 100, each
+   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+   * twice counts once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -22,7 +24,9 @@ public interface DelAccessKeyRequestOrBuilder extends
       getNamesList();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one, at most 100, each
+   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+   * twice counts once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -31,7 +35,9 @@ public interface DelAccessKeyRequestOrBuilder extends
   int getNamesCount();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one, at most 100, each
+   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+   * twice counts once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -41,7 +47,9 @@ public interface DelAccessKeyRequestOrBuilder extends
   java.lang.String getNames(int index);
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one, at most 100, each
+   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
+   * twice counts once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -50,4 +58,17 @@ public interface DelAccessKeyRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getNamesBytes(int index);
+
+  /**
+   * <pre>
+   * When true, names the caller has no key of are skipped and the caller's
+   * keys among `names` are deleted, all or none in one transaction (none
+   * found is OK too). When false (the default), any such name is NOT_FOUND
+   * and no key is deleted.
+   * </pre>
+   *
+   * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+   * @return The allowMissing.
+   */
+  boolean getAllowMissing();
 }
