@@ -298,9 +298,10 @@ func (x *GetAccessKeyResponse) GetNextPageToken() string {
 // Request of DeleteAccessKey.
 type DelAccessKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The names of the caller's keys to delete; at least one, at most 100, each
-	// a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-	// twice counts once.
+	// The names of the caller's keys to delete; at least one and at most 100
+	// (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+	// INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+	// once.
 	Names []string `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
 	// When true, names the caller has no key of are skipped and the caller's
 	// keys among `names` are deleted, all or none in one transaction (none
@@ -877,7 +878,8 @@ type UpdateUserRequest struct {
 	User *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	// The fields of `user` to change, by proto field name: `name`, `email`,
 	// `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-	// their stored values whatever the request holds, and are not validated.
+	// their stored values whatever the request holds, and are neither
+	// validated nor checked against the caller's scope or rank.
 	// No mask, an empty one, or `*` alone changes every mutable field, as the
 	// SDK's whole-object replace does. A named `org_id` left empty keeps the
 	// current organization; a named `tenant_id` left empty takes the user out

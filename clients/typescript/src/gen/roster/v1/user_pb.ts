@@ -183,9 +183,10 @@ export const GetAccessKeyResponseSchema: GenMessage<GetAccessKeyResponse> = /*@_
  */
 export type DelAccessKeyRequest = Message<"roster.v1.DelAccessKeyRequest"> & {
   /**
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    *
    * @generated from field: repeated string names = 1;
    */
@@ -498,7 +499,8 @@ export type UpdateUserRequest = Message<"roster.v1.UpdateUserRequest"> & {
   /**
    * The fields of `user` to change, by proto field name: `name`, `email`,
    * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-   * their stored values whatever the request holds, and are not validated.
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
    * No mask, an empty one, or `*` alone changes every mutable field, as the
    * SDK's whole-object replace does. A named `org_id` left empty keeps the
    * current organization; a named `tenant_id` left empty takes the user out

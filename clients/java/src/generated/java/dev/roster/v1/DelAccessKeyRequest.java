@@ -60,9 +60,10 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -74,9 +75,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -87,9 +89,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -101,9 +104,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -481,9 +485,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -496,9 +501,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -509,9 +515,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -523,9 +530,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -538,9 +546,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -559,9 +568,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -579,9 +589,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -599,9 +610,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -616,9 +628,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100, each
-     * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-     * twice counts once.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>

@@ -12,9 +12,10 @@ public interface DelAccessKeyRequestOrBuilder extends
 
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -24,9 +25,10 @@ public interface DelAccessKeyRequestOrBuilder extends
       getNamesList();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -35,9 +37,10 @@ public interface DelAccessKeyRequestOrBuilder extends
   int getNamesCount();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -47,9 +50,10 @@ public interface DelAccessKeyRequestOrBuilder extends
   java.lang.String getNames(int index);
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100, each
-   * a valid key name (else INVALID_ARGUMENT naming `names`). A name given
-   * twice counts once.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>

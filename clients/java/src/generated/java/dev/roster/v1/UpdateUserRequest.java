@@ -97,7 +97,8 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * The fields of `user` to change, by proto field name: `name`, `email`,
    * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-   * their stored values whatever the request holds, and are not validated.
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
    * No mask, an empty one, or `*` alone changes every mutable field, as the
    * SDK's whole-object replace does. A named `org_id` left empty keeps the
    * current organization; a named `tenant_id` left empty takes the user out
@@ -117,7 +118,8 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * The fields of `user` to change, by proto field name: `name`, `email`,
    * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-   * their stored values whatever the request holds, and are not validated.
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
    * No mask, an empty one, or `*` alone changes every mutable field, as the
    * SDK's whole-object replace does. A named `org_id` left empty keeps the
    * current organization; a named `tenant_id` left empty takes the user out
@@ -137,7 +139,8 @@ private static final long serialVersionUID = 0L;
    * <pre>
    * The fields of `user` to change, by proto field name: `name`, `email`,
    * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-   * their stored values whatever the request holds, and are not validated.
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
    * No mask, an empty one, or `*` alone changes every mutable field, as the
    * SDK's whole-object replace does. A named `org_id` left empty keeps the
    * current organization; a named `tenant_id` left empty takes the user out
@@ -674,7 +677,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out
@@ -693,7 +697,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out
@@ -716,7 +721,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out
@@ -742,7 +748,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out
@@ -768,7 +775,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out
@@ -801,7 +809,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out
@@ -826,7 +835,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out
@@ -846,7 +856,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out
@@ -869,7 +880,8 @@ private static final long serialVersionUID = 0L;
      * <pre>
      * The fields of `user` to change, by proto field name: `name`, `email`,
      * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-     * their stored values whatever the request holds, and are not validated.
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
      * No mask, an empty one, or `*` alone changes every mutable field, as the
      * SDK's whole-object replace does. A named `org_id` left empty keeps the
      * current organization; a named `tenant_id` left empty takes the user out

@@ -41,7 +41,8 @@ public interface UpdateUserRequestOrBuilder extends
    * <pre>
    * The fields of `user` to change, by proto field name: `name`, `email`,
    * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-   * their stored values whatever the request holds, and are not validated.
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
    * No mask, an empty one, or `*` alone changes every mutable field, as the
    * SDK's whole-object replace does. A named `org_id` left empty keeps the
    * current organization; a named `tenant_id` left empty takes the user out
@@ -58,7 +59,8 @@ public interface UpdateUserRequestOrBuilder extends
    * <pre>
    * The fields of `user` to change, by proto field name: `name`, `email`,
    * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-   * their stored values whatever the request holds, and are not validated.
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
    * No mask, an empty one, or `*` alone changes every mutable field, as the
    * SDK's whole-object replace does. A named `org_id` left empty keeps the
    * current organization; a named `tenant_id` left empty takes the user out
@@ -75,7 +77,8 @@ public interface UpdateUserRequestOrBuilder extends
    * <pre>
    * The fields of `user` to change, by proto field name: `name`, `email`,
    * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
-   * their stored values whatever the request holds, and are not validated.
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
    * No mask, an empty one, or `*` alone changes every mutable field, as the
    * SDK's whole-object replace does. A named `org_id` left empty keeps the
    * current organization; a named `tenant_id` left empty takes the user out
