@@ -108,6 +108,30 @@ def h2load(addr, path, message, duration, headers=(), work=None):
             "errors": 0, "codes": {}}
 
 
+def h1_json(addr, path, body, duration, headers=(), work=None):
+    """JSON requests over HTTP/1.1 keep-alive: 64 connections, one request
+    in flight on each (h2load --h1); every answer must be 2xx."""
+    body_file = work / "body.json"
+    body_file.write_bytes(body)
+    log_file = work / "h2load.log"
+    log_file.unlink(missing_ok=True)
+    args = ["h2load", "--h1", "-c", "64", "-m", "1", "-t", "1", "-D", duration.rstrip("s"),
+            "--warm-up-time", "1", "-d", str(body_file), "--log-file", str(log_file),
+            "-H", "content-type: application/json"]
+    for h in headers:
+        args += ["-H", h]
+    out = subprocess.run(args + [f"http://{addr}{path}"], check=True, capture_output=True,
+                         text=True).stdout
+    m = re.search(r"finished in [^,]+, ([0-9.]+) req/s", out)
+    codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
+    if not m or not codes or sum(int(c) for c in codes.groups()[1:]) or not int(codes.group(1)):
+        sys.exit(f"h2load --h1 failed or some answers were not 2xx:\n{out}")
+    lat = sorted(int(line.split()[2]) for line in log_file.read_text().splitlines() if line.strip())
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000 if lat else float("nan")
+    return {"rps": float(m.group(1)), "p50": pct(0.50), "p99": pct(0.99), "count": len(lat),
+            "errors": 0, "codes": {}}
+
+
 def roster_binary(release):
     if os.environ.get("ROSTER_BIN"):
         return Path(os.environ["ROSTER_BIN"])
@@ -231,6 +255,7 @@ def main():
     admin_key = "bench-" + secrets.token_hex(24)
     auth = {"authorization": f"Bearer {admin_key}"}
     rows = []
+    json_rows = []
     work = Path(tempfile.mkdtemp(prefix="roster-bench-"))
     try:
         dump = work / "seed.jsonl"
@@ -255,6 +280,20 @@ def main():
                 base = statistics.mean([base1["rps"], base2["rps"]])
                 rows.append((name, result, base, "h2load"))
                 log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f} (h2load)")
+            # The JSON surface over HTTP/1.1, against a trivial answer of the
+            # same listener and path (the static compatibility route).
+            trivial = "/api/update-db-connect-info"
+            for name, path, body in [
+                ("JSON get-user-info (HTTP/1.1)", "/api/get-user-info", b"{}"),
+                (f"JSON list-users, 100 of {users:,} (HTTP/1.1)", "/api/list-users",
+                 json.dumps({"lookup_org_id": "bench", "page_size": 100}).encode()),
+            ]:
+                base1 = h1_json(server.addr, trivial, b"{}", duration, work=work)
+                result = h1_json(server.addr, path, body, duration, [bearer], work=work)
+                base2 = h1_json(server.addr, trivial, b"{}", duration, work=work)
+                base = statistics.mean([base1["rps"], base2["rps"]])
+                json_rows.append((name, result, base))
+                log(f"{name}: {result['rps']:.0f} req/s, trivial JSON answer {base:.0f}")
             workloads = [
                 ("CreateUser (durable)", "roster.v1.UserService/CreateUser",
                  {"user": {"id": f"new{run}-{{{{.RequestNumber}}}}", "name": "New", "org_id": "bench"}}, auth),
@@ -283,6 +322,12 @@ def main():
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         for name, r, base, tool in rows:
             print(f"| {name} | {tool} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
+                  f"| {base:,.0f} | {r['rps'] / base:.2f} |")
+        print(f"\n| JSON surface (64 HTTP/1.1 keep-alive connections, {duration} each) | req/s "
+              f"| p50 ms | p99 ms | trivial JSON answer req/s (`update-db-connect-info`) | ratio |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for name, r, base in json_rows:
+            print(f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
                   f"| {base:,.0f} | {r['rps'] / base:.2f} |")
         print(f"\nServer RSS after the runs ({users:,} users stored): {rss:.0f} MiB")
 

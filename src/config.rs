@@ -26,7 +26,7 @@ pub enum Command {
         a fresh key is written to <data-dir>/bootstrap.key\n  RUST_LOG             log levels, \
         e.g. `info` (the default) or `roster=debug`"
     )]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check a stopped server's store: records and indexes agree, keys
     /// belong to users, users to tenants and organizations. Exits 1 with a
     /// report on any inconsistency.
@@ -109,6 +109,19 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "ROSTER_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
+
+    /// A second address serving the same as `--listen` (gRPC, gRPC-Web and
+    /// the JSON surface under /api/), for deployments that want a separate
+    /// HTTP port; none by default.
+    #[arg(long, env = "ROSTER_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
+
+    /// An origin (`https://console.example.com`, exact) whose browser pages
+    /// may call roster (CORS, with credentials); repeat or separate with
+    /// commas for several. None by default: browsers may call only from
+    /// roster's own origin.
+    #[arg(long, env = "ROSTER_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
+    pub cors_allow_origin: Vec<String>,
 
     /// Directory of the store and of `bootstrap.key`; created if missing.
     #[arg(long, env = "ROSTER_DATA_DIR", default_value = "./roster-data")]
@@ -195,7 +208,7 @@ impl ServeArgs {
     /// The defaults (with environment fallbacks applied), as `roster serve`.
     pub fn from_env() -> Self {
         match Cli::parse_from(["roster", "serve"]).command {
-            Some(Command::Serve(args)) => args,
+            Some(Command::Serve(args)) => *args,
             _ => unreachable!("`serve` was given"),
         }
     }

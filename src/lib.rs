@@ -26,6 +26,7 @@ pub mod config;
 pub mod conn;
 pub mod directory;
 pub mod domain;
+pub mod gateway;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -13,7 +13,7 @@ use roster::{
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Serve(args)) => serve(*args),
         None => serve(ServeArgs::from_env()),
         Some(offline) => {
             let _log = roster::telemetry::init(LogFormat::Text);
@@ -46,12 +46,30 @@ fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let http = match args.http_listen {
+            None => None,
+            Some(http) => match tokio::net::TcpListener::bind(http).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    eprintln!("roster: cannot listen on {http} (--http-listen): {e}");
+                    return ExitCode::FAILURE;
+                }
+            },
+        };
         let addr = listener
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        tracing::info!(%addr, store = %args.location(), "listening");
-        match roster::server::run(args, listener, shutdown_signal()).await {
+        let http_addr = http
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.to_string());
+        tracing::info!(%addr, http_addr, store = %args.location(), "listening");
+        let listeners = roster::server::Listeners {
+            main: listener,
+            http,
+        };
+        match roster::server::run(args, listeners, shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!(error = %e, "roster stopped");

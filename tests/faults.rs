@@ -165,3 +165,65 @@ async fn database_frozen() {
     let users = s.admin().list_users(pb::ListUsersRequest::default()).await;
     assert_eq!(users.unwrap().into_inner().users.len(), 1);
 }
+
+/// A JSON client that goes away cancels its call: with the database frozen
+/// a ListUsers over HTTP/1.1 waits; the client closes its connection; the
+/// server drops the call at once (logged as Cancelled) rather than holding
+/// it to its deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn json_client_gone_cancels_its_call() {
+    let cluster = pg::OwnedCluster::start();
+    let db = cluster.database("gone");
+    let key = roster::auth::keys::generate().unwrap().expose().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::ServerProcess::spawn(
+        dir.path(),
+        &[("ROSTER_BOOTSTRAP_KEY", key.as_str())],
+        &["--store", &db],
+    );
+    common::wait_serving(server.channel()).await;
+    let auth = format!("Bearer {key}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", auth.as_str()),
+    ];
+    // Authenticated once, so that the frozen call waits on its page, not on
+    // its key.
+    let warm = common::web::Conn::open(server.addr)
+        .await
+        .request("POST", "/api/list-users", &headers, b"{}")
+        .await
+        .unwrap();
+    assert_eq!(warm.status, 200);
+
+    cluster.pause();
+    let mut conn = common::web::Conn::open(server.addr).await;
+    let body = b"{}";
+    let request = format!(
+        "POST /api/list-users HTTP/1.1\r\nhost: roster\r\ncontent-type: application/json\r\n\
+         authorization: {auth}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.send_raw(&[request.as_bytes(), body].concat())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let gone = Instant::now();
+    drop(conn);
+    let cancelled = |lines: &[String]| {
+        lines.iter().any(|line| {
+            let event: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+            event["method"] == "ListUsers" && event["code"] == "Cancelled"
+        })
+    };
+    while !cancelled(&server.log_lines()) {
+        assert!(
+            gone.elapsed() < Duration::from_secs(5),
+            "the call was not cancelled: {:?}",
+            server.log_lines()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("cancelled {:?} after the client closed", gone.elapsed());
+    cluster.unpause();
+}

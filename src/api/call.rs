@@ -31,6 +31,9 @@ pub(super) struct Call<'a> {
     permit: Option<OwnedSemaphorePermit>,
     /// The key's owner, once authenticated.
     who: OnceLock<Arc<Caller>>,
+    /// Whether the call's log event is written; a call dropped before it
+    /// ends (its client went away) is logged as CANCELLED when dropped.
+    logged: bool,
 }
 
 impl<'a> Call<'a> {
@@ -53,6 +56,7 @@ impl<'a> Call<'a> {
             credentials,
             permit: state.in_flight.clone().try_acquire_owned().ok(),
             who: OnceLock::new(),
+            logged: false,
         };
         (call, message)
     }
@@ -99,12 +103,19 @@ impl<'a> Call<'a> {
     }
 
     /// Ends the call: maps its error to a status and logs it.
-    pub(super) fn finish<T>(self, result: Result<T>) -> Result<Response<T>, Status> {
+    pub(super) fn finish<T>(mut self, result: Result<T>) -> Result<Response<T>, Status> {
         let result = result.map(Response::new).map_err(Status::from);
         let code = match &result {
             Ok(_) => tonic::Code::Ok,
             Err(status) => status.code(),
         };
+        self.log(code);
+        result
+    }
+
+    /// Writes the call's one log event.
+    fn log(&mut self, code: tonic::Code) {
+        self.logged = true;
         // The impersonation header is logged (as sent) once the key is good.
         let (caller, impersonated) = match self.who.get() {
             Some(c) => (c.id(), self.credentials.impersonating()),
@@ -118,7 +129,16 @@ impl<'a> Call<'a> {
             impersonated,
             "rpc"
         );
-        result
+    }
+}
+
+impl Drop for Call<'_> {
+    /// A call dropped unfinished was cancelled: its client reset the stream
+    /// or closed the connection (the transport then drops the handler).
+    fn drop(&mut self) {
+        if !self.logged {
+            self.log(tonic::Code::Cancelled);
+        }
     }
 }
 

@@ -21,6 +21,9 @@ use crate::domain::{Error, Result, User};
 
 /// The request header naming the user a call acts as.
 pub const IMPERSONATE_HEADER: &str = "x-roster-impersonate-user";
+/// The Waii SDK's name for the same header, accepted for compatibility when
+/// roster's own is absent.
+pub const WAII_IMPERSONATE_HEADER: &str = "x-waii-impersonate-user";
 
 /// The user a call acts as, and who authenticated it.
 #[derive(Clone, Debug)]
@@ -71,7 +74,10 @@ impl Credentials {
             .and_then(|v| v.to_str().ok())
             .and_then(bearer)
             .map(|k| Secret::new(k.to_owned()));
-        let impersonate = match headers.get(IMPERSONATE_HEADER) {
+        let impersonate = match headers
+            .get(IMPERSONATE_HEADER)
+            .or_else(|| headers.get(WAII_IMPERSONATE_HEADER))
+        {
             None => Ok(None),
             Some(v) => v.to_str().map(|s| Some(s.to_owned())).map_err(|_| ()),
         };

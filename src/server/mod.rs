@@ -8,7 +8,11 @@ mod router;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
+use tonic::transport::server::{Router, TcpIncoming};
 use tonic_health::{server::HealthReporter, ServingStatus};
+
+/// A listener's accepted connections, bounded.
+type Incoming = crate::conn::Limited<TcpIncoming>;
 
 use crate::api::State;
 use crate::config::ServeArgs;
@@ -39,26 +43,52 @@ pub enum ServeError {
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("the server task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("the proto's HTTP routes are unusable: {0}")]
+    Routes(#[from] crate::gateway::RoutesError),
+    #[error("--cors-allow-origin {0:?} is not a valid origin")]
+    Cors(String),
 }
 
-/// Serves on `listener` until `shutdown` completes, then drains calls in
+/// Where roster listens: the main port (gRPC, gRPC-Web and JSON) and, with
+/// `--http-listen`, a second port serving the same.
+pub struct Listeners {
+    pub main: tokio::net::TcpListener,
+    pub http: Option<tokio::net::TcpListener>,
+}
+
+impl From<tokio::net::TcpListener> for Listeners {
+    fn from(main: tokio::net::TcpListener) -> Self {
+        Listeners { main, http: None }
+    }
+}
+
+/// Serves on `listeners` until `shutdown` completes, then drains calls in
 /// flight for up to `--shutdown-grace`, syncs the store and returns.
 pub async fn run(
     cfg: ServeArgs,
-    listener: tokio::net::TcpListener,
+    listeners: impl Into<Listeners>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
+    let listeners = listeners.into();
     let (health, health_service) = tonic_health::server::health_reporter();
     set_health(&health, ServingStatus::NotServing).await;
 
     let state = Arc::new(State::new(cfg.max_in_flight as usize));
-    let router = router::router(&cfg, state.clone(), health_service)?;
+    let surface = Arc::new(router::surface(&cfg)?);
+    let main = router::router(&cfg, state.clone(), surface.clone(), health_service.clone())?;
+    let http = match listeners.http {
+        Some(listener) => Some((
+            router::router(&cfg, state.clone(), surface, health_service)?,
+            router::incoming(&cfg, listener),
+        )),
+        None => None,
+    };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let mut serving = tokio::spawn(router.serve_with_incoming_shutdown(
-        router::incoming(&cfg, listener),
-        async {
-            let _ = stop_rx.await;
-        },
+    let mut serving = tokio::spawn(serve(
+        main,
+        router::incoming(&cfg, listeners.main),
+        http,
+        stop_rx,
     ));
 
     tokio::pin!(shutdown);
@@ -94,6 +124,40 @@ pub async fn run(
 
     set_health(&health, ServingStatus::NotServing).await;
     drain::drain(&cfg, &state, stop_tx, serving).await
+}
+
+/// Both listeners until `stop` fires (or is dropped), then until their
+/// connections are drained; or until one fails.
+async fn serve(
+    main: Router<router::Layers>,
+    main_incoming: Incoming,
+    http: Option<(Router<router::Layers>, Incoming)>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> Result<(), tonic::transport::Error> {
+    let (stopping, stopped) = tokio::sync::watch::channel(false);
+    let signal = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let main = main.serve_with_incoming_shutdown(main_incoming, signal(stopped.clone()));
+    let http = async {
+        match http {
+            Some((router, incoming)) => {
+                router
+                    .serve_with_incoming_shutdown(incoming, signal(stopped))
+                    .await
+            }
+            None => Ok(()),
+        }
+    };
+    let servers = async { tokio::try_join!(main, http).map(|_| ()) };
+    tokio::pin!(servers);
+    tokio::select! {
+        ended = &mut servers => ended,
+        _ = stop => {
+            let _ = stopping.send(true);
+            servers.await
+        }
+    }
 }
 
 /// How often a serving replica asks its store whether it can serve.

@@ -1,28 +1,43 @@
-//! The gRPC services roster serves and the transport limits around them:
-//! UserService, health, reflection; the per-call layer; streams, keepalive,
-//! header size, connection age; and the bounded listener.
+//! The services roster serves and the transport limits around them:
+//! UserService, health, reflection; gRPC-Web and the JSON surface
+//! (`gateway`) with CORS; the per-call layer; streams, keepalive, header
+//! size, connection age; and the bounded listeners.
 
+use http::{HeaderName, HeaderValue, Method};
 use tokio::net::TcpListener;
 use tonic::transport::{
     server::{Router, TcpIncoming},
     Server,
 };
+use tower::{
+    layer::util::{Identity, Stack},
+    util::{option_layer, Either},
+};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::{ServeError, MAX_HEADER_LIST_BYTES, MAX_MESSAGE_BYTES};
+use super::{ServeError, MAX_HEADER_LIST_BYTES, MAX_MESSAGE_BYTES, SERVICE_NAME};
 use crate::api::{Api, CallLayer, State};
 use crate::config::ServeArgs;
 use crate::conn::Limited;
+use crate::gateway::{Limits, Routes, Surface, SurfaceLayer};
 use crate::pb::{self, user_service_server::UserServiceServer};
 
-/// The router of every service, with the limits of `cfg`.
+/// The layers in front of the services, outermost first: CORS (when
+/// origins are allowed), the HTTP surface (gRPC-Web and JSON beside gRPC),
+/// the per-call layer.
+pub(super) type Layers =
+    Stack<CallLayer, Stack<SurfaceLayer, Stack<Either<CorsLayer, Identity>, Identity>>>;
+
+/// The router of every service, with the limits of `cfg`: one for each
+/// listener (they share `state`, `surface` and `health`).
 pub(super) fn router(
     cfg: &ServeArgs,
     state: std::sync::Arc<State>,
+    surface: std::sync::Arc<Surface>,
     health: tonic_health::pb::health_server::HealthServer<
         impl tonic_health::pb::health_server::Health,
     >,
-) -> Result<Router<tower::layer::util::Stack<CallLayer, tower::layer::util::Identity>>, ServeError>
-{
+) -> Result<Router<Layers>, ServeError> {
     let users = UserServiceServer::new(Api::new(state))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
@@ -32,6 +47,10 @@ pub(super) fn router(
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
     Ok(Server::builder()
+        // HTTP/1.1 for gRPC-Web and JSON clients; gRPC itself needs HTTP/2.
+        .accept_http1(true)
+        .layer(option_layer(cors(&cfg.cors_allow_origin)?))
+        .layer(SurfaceLayer(surface))
         .layer(CallLayer {
             max: cfg.max_call_time,
         })
@@ -47,6 +66,64 @@ pub(super) fn router(
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?)
         .add_service(users))
+}
+
+/// The HTTP surface's routes (from the proto's annotations) and limits.
+pub(super) fn surface(cfg: &ServeArgs) -> Result<Surface, ServeError> {
+    let routes = Routes::from_descriptors(pb::FILE_DESCRIPTOR_SET, SERVICE_NAME)?;
+    Ok(Surface::new(
+        routes,
+        Limits {
+            max_body: MAX_MESSAGE_BYTES,
+            max_headers: MAX_HEADER_LIST_BYTES as usize,
+            max_call_time: cfg.max_call_time,
+        },
+    ))
+}
+
+/// CORS for browsers on the listed origins (exact matches; credentials
+/// allowed, since only listed origins are); none when no origin is listed.
+fn cors(origins: &[String]) -> Result<Option<CorsLayer>, ServeError> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let origins = origins
+        .iter()
+        .map(|o| HeaderValue::from_str(o).map_err(|_| ServeError::Cors(o.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let names = |names: &[&'static str]| {
+        names
+            .iter()
+            .map(|n| HeaderName::from_static(n))
+            .collect::<Vec<_>>()
+    };
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_credentials(true)
+            .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+            .allow_headers(names(&[
+                "authorization",
+                "content-type",
+                "grpc-timeout",
+                "x-grpc-web",
+                "x-user-agent",
+                "x-request-id",
+                "x-roster-impersonate-user",
+                "x-waii-impersonate-user",
+                "connect-protocol-version",
+                "connect-timeout-ms",
+                "traceparent",
+                "tracestate",
+            ]))
+            .expose_headers(names(&[
+                "grpc-status",
+                "grpc-message",
+                "grpc-status-details-bin",
+                "x-request-id",
+            ]))
+            .max_age(std::time::Duration::from_secs(3600)),
+    ))
 }
 
 /// The listener's connections, bounded in number and in how long each may

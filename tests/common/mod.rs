@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod web;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -58,6 +59,9 @@ impl Interceptor for Auth {
 /// A running server. Stops when dropped (with the test's runtime).
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The `--http-listen` address, when the test asked for one (any
+    /// `Some` in `args.http_listen` binds a free loopback port).
+    pub http_addr: Option<SocketAddr>,
     /// The bootstrap key of user `admin` (super-admin).
     pub admin_key: String,
     pub data_dir: tempfile::TempDir,
@@ -92,7 +96,7 @@ pub fn on_postgres() -> bool {
 pub fn test_args(data_dir: PathBuf) -> ServeArgs {
     let cli = Cli::parse_from(["roster", "serve", "--data-dir", data_dir.to_str().unwrap()]);
     match cli.command {
-        Some(Command::Serve(args)) => args,
+        Some(Command::Serve(args)) => *args,
         _ => unreachable!(),
     }
 }
@@ -134,8 +138,17 @@ impl TestServer {
         tune(&mut args);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let http = match args.http_listen {
+            Some(_) => Some(TcpListener::bind("127.0.0.1:0").await.unwrap()),
+            None => None,
+        };
+        let http_addr = http.as_ref().map(|l| l.local_addr().unwrap());
+        let listeners = roster::server::Listeners {
+            main: listener,
+            http,
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(roster::server::run(args, listener, async {
+        let task = tokio::spawn(roster::server::run(args, listeners, async {
             let _ = stopped.await;
         }));
         let channel = Endpoint::from_shared(format!("http://{addr}"))
@@ -144,6 +157,7 @@ impl TestServer {
         wait_serving(channel.clone()).await;
         TestServer {
             addr,
+            http_addr,
             admin_key,
             data_dir,
             channel,

@@ -1,0 +1,179 @@
+//! The HTTP side of roster's listeners: beside gRPC on the same port,
+//! gRPC-Web (tonic-web) for browsers, and a JSON surface for HTTP/1.1 and
+//! HTTP/2 clients such as the Waii SDK, at the routes the proto's
+//! `google.api.http` annotations name (`POST /api/create-user`, ...).
+//!
+//! Requests are told apart by content type: `application/grpc` goes to the
+//! gRPC services untouched, `application/grpc-web*` through tonic-web to the
+//! same services, anything else to the JSON surface, which turns each call
+//! into a gRPC call of the same services (`transcode`). So every rule,
+//! check order and limit is the gRPC one; this module only maps JSON to
+//! protobuf and statuses to HTTP (README, "JSON over HTTP, and gRPC-Web").
+
+mod error;
+mod json;
+mod routes;
+mod transcode;
+
+use std::{
+    convert::Infallible,
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use http::{header, Request, Response, StatusCode};
+use http_body_util::Full;
+use tonic::{body::Body, Code};
+use tonic_web::{GrpcWebLayer, GrpcWebService};
+use tower::{Layer, Service};
+
+pub use error::{code_name, http_status};
+pub use routes::{Route, Routes, RoutesError};
+
+/// The limits the surface enforces itself (the gRPC ones apply behind it).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The largest request body, in bytes (413 beyond).
+    pub max_body: usize,
+    /// The largest request header block, in bytes, counted as HTTP/2 does
+    /// (name, value and 32 per field; 431 beyond).
+    pub max_headers: usize,
+    /// The deadline of a call that brings none, and the longest any gets.
+    pub max_call_time: Duration,
+}
+
+/// What the surface serves: the routes and the limits.
+#[derive(Debug)]
+pub struct Surface {
+    routes: Routes,
+    limits: Limits,
+}
+
+impl Surface {
+    /// The surface of `routes` under `limits`.
+    pub fn new(routes: Routes, limits: Limits) -> Self {
+        Surface { routes, limits }
+    }
+}
+
+/// The tower layer that puts the surface in front of the gRPC services.
+#[derive(Clone, Debug)]
+pub struct SurfaceLayer(pub Arc<Surface>);
+
+impl<S: Clone> Layer<S> for SurfaceLayer {
+    type Service = SurfaceService<S>;
+
+    fn layer(&self, grpc: S) -> Self::Service {
+        SurfaceService {
+            web: GrpcWebLayer::new().layer(grpc.clone()),
+            grpc,
+            surface: self.0.clone(),
+        }
+    }
+}
+
+/// The service of [`SurfaceLayer`].
+#[derive(Clone, Debug)]
+pub struct SurfaceService<S> {
+    grpc: S,
+    web: GrpcWebService<S>,
+    surface: Arc<Surface>,
+}
+
+/// How a request is served.
+enum Kind {
+    Grpc,
+    GrpcWeb,
+    Other,
+}
+
+fn kind(req: &Request<Body>) -> Kind {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if content_type.starts_with(b"application/grpc-web") {
+        Kind::GrpcWeb
+    } else if content_type.starts_with(b"application/grpc") {
+        Kind::Grpc
+    } else {
+        Kind::Other
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S> Service<Request<Body>> for SurfaceService<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.grpc.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        if header_bytes(&req) > self.surface.limits.max_headers {
+            let answer = error::own(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                Code::ResourceExhausted,
+                &format!(
+                    "the request headers are over {} bytes",
+                    self.surface.limits.max_headers
+                ),
+                None,
+            );
+            return Box::pin(async move { Ok(to_body(answer)) });
+        }
+        match kind(&req) {
+            Kind::Grpc => Box::pin(self.grpc.call(req)),
+            Kind::GrpcWeb => {
+                let mut web = self.web.clone();
+                Box::pin(async move {
+                    // tonic-web's errors are the inner service's: none.
+                    match tower::ServiceExt::oneshot(&mut web, req).await {
+                        Ok(response) => Ok(response),
+                        Err(e) => {
+                            tracing::error!(error = %e, "gRPC-Web call failed");
+                            Ok(to_body(error::own(
+                                StatusCode::INTERNAL_SERVER_ERROR,
+                                Code::Internal,
+                                "internal error",
+                                None,
+                            )))
+                        }
+                    }
+                })
+            }
+            Kind::Other => {
+                let grpc = self.grpc.clone();
+                let surface = self.surface.clone();
+                Box::pin(async move { Ok(to_body(transcode::call(grpc, &surface, req).await)) })
+            }
+        }
+    }
+}
+
+fn to_body(response: Response<Bytes>) -> Response<Body> {
+    response.map(|b| Body::new(Full::new(b)))
+}
+
+/// The size of a request's header block as HTTP/2 counts it.
+fn header_bytes<B>(req: &Request<B>) -> usize {
+    req.headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 32)
+        .sum()
+}

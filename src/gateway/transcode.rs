@@ -1,0 +1,241 @@
+//! One JSON call: the body becomes the route's protobuf request, which is
+//! sent as a gRPC call to the same service stack gRPC clients reach (the
+//! deadline layer, the handlers, their checks and limits); its answer
+//! becomes JSON, or an error body.
+
+use std::time::Instant;
+
+use bytes::{Buf, Bytes};
+use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use serde_json::json;
+use tonic::{body::Body, Code};
+use tower::{Service, ServiceExt};
+
+use super::{error, json, Surface};
+use crate::api::parse_grpc_timeout;
+
+/// The headers a JSON call passes on to its gRPC call: credentials,
+/// impersonation, the deadline, and what tracing reads.
+const FORWARDED: [&str; 8] = [
+    "authorization",
+    "x-roster-impersonate-user",
+    "x-waii-impersonate-user",
+    "grpc-timeout",
+    "x-request-id",
+    "traceparent",
+    "tracestate",
+    "user-agent",
+];
+
+/// The answer to a request that is not gRPC: a JSON call, a compatibility
+/// route, or a JSON 404.
+pub(super) async fn call<S>(grpc: S, surface: &Surface, req: Request<Body>) -> Response<Bytes>
+where
+    S: Service<Request<Body>, Response = Response<Body>> + Send,
+    S::Future: Send,
+{
+    let path = req.uri().path();
+    let Some(route) = surface.routes.get(path) else {
+        return match path {
+            // `Waii.initialize` asks for the database connections first;
+            // roster has none (compatibility only).
+            COMPAT_CONNECTIONS if req.method() == Method::POST => {
+                error::json_response(StatusCode::OK, &json!({"connectors": []}))
+            }
+            OPENAPI if req.method() == Method::GET => openapi(),
+            _ => error::own(
+                StatusCode::NOT_FOUND,
+                Code::NotFound,
+                &format!("no route for {} {path}", req.method()),
+                None,
+            ),
+        };
+    };
+    if req.method() != Method::POST {
+        let mut answer = error::own(
+            StatusCode::METHOD_NOT_ALLOWED,
+            Code::Unimplemented,
+            &format!("{path} accepts POST only"),
+            None,
+        );
+        answer
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return answer;
+    }
+    if !is_json(req.headers()) {
+        return error::own(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::InvalidArgument,
+            "the request body must be `Content-Type: application/json`",
+            None,
+        );
+    }
+    let arrived = Instant::now();
+    let timeout = req
+        .headers()
+        .get("grpc-timeout")
+        .and_then(parse_grpc_timeout)
+        .map_or(surface.limits.max_call_time, |t| {
+            t.min(surface.limits.max_call_time)
+        });
+    let (parts, body) = req.into_parts();
+    let body = match read_body(body, surface.limits.max_body, arrived + timeout).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    let message = match json::request(&route.input, &body) {
+        Ok(message) => message,
+        Err(bad) => {
+            let field = (!bad.field.is_empty()).then_some(bad.field.as_str());
+            let detail = match field {
+                Some(field) => format!("invalid {field}: {}", bad.description),
+                None => bad.description.clone(),
+            };
+            return error::own(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidArgument,
+                &detail,
+                field.map(|f| (f, bad.description.as_str())),
+            );
+        }
+    };
+
+    let mut grpc_request = Request::new(Body::new(Full::new(frame(&message))));
+    *grpc_request.method_mut() = Method::POST;
+    *grpc_request.uri_mut() = match route.grpc_path.parse() {
+        Ok(uri) => uri,
+        Err(_) => return internal("a route's gRPC path is not a URI"),
+    };
+    *grpc_request.version_mut() = http::Version::HTTP_2;
+    let headers = grpc_request.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/grpc"),
+    );
+    headers.insert(header::TE, HeaderValue::from_static("trailers"));
+    // What time is left of the call's deadline after reading the body.
+    let left = timeout.saturating_sub(arrived.elapsed());
+    headers.insert(
+        "grpc-timeout",
+        HeaderValue::from_str(&format!("{}u", left.as_micros().min(99_999_999)))
+            .unwrap_or(HeaderValue::from_static("0u")),
+    );
+    for name in FORWARDED.into_iter().filter(|n| *n != "grpc-timeout") {
+        for value in parts.headers.get_all(name) {
+            headers.append(name, value.clone());
+        }
+    }
+    *grpc_request.extensions_mut() = parts.extensions;
+
+    let Ok(response) = grpc.oneshot(grpc_request).await else {
+        return internal("the gRPC service failed");
+    };
+    let (head, body) = response.into_parts();
+    let Ok(collected) = body.collect().await else {
+        return internal("the gRPC answer could not be read");
+    };
+    let trailers = collected.trailers().cloned();
+    let status = trailers
+        .as_ref()
+        .and_then(tonic::Status::from_header_map)
+        .or_else(|| tonic::Status::from_header_map(&head.headers));
+    match status {
+        Some(status) if status.code() != Code::Ok => {
+            error::from_status(&status, surface.routes.pool())
+        }
+        _ => match unframe(collected.to_bytes())
+            .ok_or_else(|| "the gRPC answer is not one message".to_owned())
+            .and_then(|m| json::response(&route.output, &m))
+        {
+            Ok(value) => error::json_response(StatusCode::OK, &value),
+            Err(e) => internal(&e),
+        },
+    }
+}
+
+/// The compatibility route of `Waii.initialize`.
+const COMPAT_CONNECTIONS: &str = "/api/update-db-connect-info";
+/// Where the OpenAPI document is served.
+const OPENAPI: &str = "/api/openapi.json";
+
+/// The OpenAPI 3 document of the surface, generated from the proto by
+/// scripts/gen-openapi (CI fails when it is stale).
+const OPENAPI_DOCUMENT: &str = include_str!("../../docs/openapi.json");
+
+fn openapi() -> Response<Bytes> {
+    let mut answer = Response::new(Bytes::from_static(OPENAPI_DOCUMENT.as_bytes()));
+    answer.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    answer
+}
+
+fn internal(what: &str) -> Response<Bytes> {
+    tracing::error!(what, "JSON call failed");
+    error::own(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Internal,
+        "internal error",
+        None,
+    )
+}
+
+/// Whether the body is declared JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The whole body, at most `max` bytes, by `deadline`.
+async fn read_body(body: Body, max: usize, deadline: Instant) -> Result<Bytes, Response<Bytes>> {
+    let too_large = || {
+        error::own(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Code::ResourceExhausted,
+            &format!("the request body is over {max} bytes"),
+            None,
+        )
+    };
+    let read = Limited::new(body, max).collect();
+    match tokio::time::timeout_at(deadline.into(), read).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(_)) => Err(error::own(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidArgument,
+            "the request body could not be read",
+            None,
+        )),
+        Err(_) => Err(error::own(
+            StatusCode::GATEWAY_TIMEOUT,
+            Code::DeadlineExceeded,
+            "deadline exceeded while reading the request body",
+            None,
+        )),
+    }
+}
+
+/// A gRPC message frame: uncompressed, its length, the message.
+fn frame(message: &[u8]) -> Bytes {
+    let mut framed = Vec::with_capacity(5 + message.len());
+    framed.push(0);
+    framed.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    framed.extend_from_slice(message);
+    Bytes::from(framed)
+}
+
+/// The one uncompressed message of a unary answer.
+fn unframe(mut framed: Bytes) -> Option<Bytes> {
+    if framed.len() < 5 || framed[0] != 0 {
+        return None;
+    }
+    framed.advance(1);
+    let len = framed.get_u32() as usize;
+    (framed.len() == len).then_some(framed)
+}
