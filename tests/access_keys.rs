@@ -108,13 +108,17 @@ async fn delete_keys_all_or_nothing() {
     let k1 = k1.access_keys[0].access_key.clone();
 
     assert_invalid(
-        e.delete_access_key(pb::DelAccessKeyRequest { names: vec![] })
-            .await,
+        e.delete_access_key(pb::DelAccessKeyRequest {
+            names: vec![],
+            ..Default::default()
+        })
+        .await,
         "names",
     );
     assert_invalid(
         e.delete_access_key(pb::DelAccessKeyRequest {
             names: vec!["one".into(), "bad name".into()],
+            ..Default::default()
         })
         .await,
         "names[1]",
@@ -122,6 +126,7 @@ async fn delete_keys_all_or_nothing() {
     assert_code(
         e.delete_access_key(pb::DelAccessKeyRequest {
             names: vec!["one".into(), "missing".into()],
+            ..Default::default()
         })
         .await,
         Code::NotFound,
@@ -134,6 +139,7 @@ async fn delete_keys_all_or_nothing() {
 
     e.delete_access_key(pb::DelAccessKeyRequest {
         names: vec!["one".into(), "two".into()],
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -147,6 +153,92 @@ async fn delete_keys_all_or_nothing() {
         .unwrap()
         .into_inner();
     assert_eq!(left.access_keys.len(), 1);
+}
+
+/// DeleteAccessKey with `allow_missing` skips names the caller has no key
+/// of and deletes the others; without it the same request is NOT_FOUND and
+/// deletes nothing. Names are validated either way.
+#[tokio::test]
+async fn delete_keys_allow_missing() {
+    let s = TestServer::start().await;
+    let fay = s.user("fay", "default", "", &[]).await;
+    let mut f = s.client(&fay);
+    let mut secrets = Vec::new();
+    for name in ["one", "two", "three"] {
+        let res = f.create_access_key(create(name)).await.unwrap();
+        secrets.push(res.into_inner().access_keys[0].access_key.clone());
+    }
+    let names = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+    // allow_missing false (the default): NOT_FOUND naming the missing key,
+    // and nothing deleted.
+    let status = assert_code(
+        f.delete_access_key(pb::DelAccessKeyRequest {
+            names: names(&["one", "gone", "two"]),
+            allow_missing: false,
+        })
+        .await,
+        Code::NotFound,
+    );
+    assert!(status.message().contains("`gone`"), "{status:?}");
+    assert_eq!(key_names(&mut f).await.len(), 4);
+    // Malformed names stay INVALID_ARGUMENT with allow_missing.
+    assert_invalid(
+        f.delete_access_key(pb::DelAccessKeyRequest {
+            names: names(&["one", "bad name"]),
+            allow_missing: true,
+        })
+        .await,
+        "names[1]",
+    );
+    assert_invalid(
+        f.delete_access_key(pb::DelAccessKeyRequest {
+            names: vec![],
+            allow_missing: true,
+        })
+        .await,
+        "names",
+    );
+    assert_eq!(key_names(&mut f).await.len(), 4);
+
+    // allow_missing true: the present keys go, the missing names are skipped.
+    f.delete_access_key(pb::DelAccessKeyRequest {
+        names: names(&["gone", "one", "also-gone", "two", "one"]),
+        allow_missing: true,
+    })
+    .await
+    .unwrap();
+    // Left: fay's first key (made by the harness, `k…`) and `three`.
+    let left = key_names(&mut f).await;
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left[0].starts_with('k') && left[1] == "three", "{left:?}");
+    for secret in &secrets[..2] {
+        assert_code(
+            s.client(secret).get_info(pb::GetUserInfoRequest {}).await,
+            Code::Unauthenticated,
+        );
+    }
+    s.client(&secrets[2])
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap();
+    // Only missing names: OK, and nothing changes.
+    f.delete_access_key(pb::DelAccessKeyRequest {
+        names: names(&["one", "two"]),
+        allow_missing: true,
+    })
+    .await
+    .unwrap();
+    assert_eq!(key_names(&mut f).await, left);
+}
+
+/// The names of the caller's keys, sorted.
+async fn key_names(c: &mut common::Client) -> Vec<String> {
+    let keys = c
+        .list_access_keys(pb::GetAccessKeyRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    keys.access_keys.into_iter().map(|k| k.name).collect()
 }
 
 /// Missing, malformed, mistyped, unknown and deleted keys all get
@@ -398,6 +490,7 @@ async fn cached_authentication_follows_every_write() {
                 roles: vec!["tenant-admin".into(), "app:b".into()],
                 ..Default::default()
             }),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -495,6 +588,7 @@ async fn set_role(s: &TestServer, id: &str, role: &str) {
                 roles: vec![role.into()],
                 ..Default::default()
             }),
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -703,6 +703,7 @@ async fn self_row(
             let got = c
                 .delete_access_key(pb::DelAccessKeyRequest {
                     names: vec![name.clone()],
+                    ..Default::default()
                 })
                 .await;
             expect_code(&got, want)?;
@@ -804,6 +805,7 @@ async fn org_row(
                         name: name.clone(),
                         ..Default::default()
                     }),
+                    ..Default::default()
                 })
                 .await;
             expect_code(&got, want)?;
@@ -935,6 +937,7 @@ async fn tenant_row(
                         org_id: org_field.into(),
                         ..Default::default()
                     }),
+                    ..Default::default()
                 })
                 .await;
             expect_code(&got, want)?;
@@ -1096,6 +1099,7 @@ async fn update_user_case(fx: &Fixture, c: &mut Client, user: pb::User, want: Co
     let got = c
         .update_user(pb::UpdateUserRequest {
             user: Some(user.clone()),
+            ..Default::default()
         })
         .await;
     expect_code(&got, want)?;
@@ -1666,6 +1670,7 @@ async fn case_row(fx: &Fixture, case: Case, who: usize, want: Code, n: usize) ->
                         org_id: org,
                         ..Default::default()
                     }),
+                    ..Default::default()
                 })
                 .await;
             expect_code(&got, want)?;
@@ -1692,6 +1697,7 @@ async fn case_row(fx: &Fixture, case: Case, who: usize, want: Code, n: usize) ->
             let got = c
                 .delete_access_key(pb::DelAccessKeyRequest {
                     names: vec![theirs.clone()],
+                    ..Default::default()
                 })
                 .await;
             expect_code(&got, want)?;
@@ -1710,6 +1716,7 @@ async fn case_row(fx: &Fixture, case: Case, who: usize, want: Code, n: usize) ->
             let got = c
                 .delete_access_key(pb::DelAccessKeyRequest {
                     names: vec![mine, theirs],
+                    ..Default::default()
                 })
                 .await;
             expect_code(&got, want)?;
@@ -1723,6 +1730,7 @@ async fn case_row(fx: &Fixture, case: Case, who: usize, want: Code, n: usize) ->
             let got = c
                 .delete_access_key(pb::DelAccessKeyRequest {
                     names: vec![shared.clone()],
+                    ..Default::default()
                 })
                 .await;
             expect_code(&got, want)?;
@@ -1897,6 +1905,7 @@ async fn timestamps_row(fx: &Fixture, c: &mut Client, rpc: Rpc, want: Code, n: u
                         name,
                         ..before.clone()
                     }),
+                    ..Default::default()
                 })
                 .await;
             let t1 = now_ms();
@@ -1944,6 +1953,7 @@ async fn timestamps_row(fx: &Fixture, c: &mut Client, rpc: Rpc, want: Code, n: u
                         name,
                         ..before.clone()
                     }),
+                    ..Default::default()
                 })
                 .await;
             let t1 = now_ms();
@@ -1989,6 +1999,7 @@ async fn timestamps_row(fx: &Fixture, c: &mut Client, rpc: Rpc, want: Code, n: u
                         name,
                         ..before.clone()
                     }),
+                    ..Default::default()
                 })
                 .await;
             let t1 = now_ms();
@@ -2181,6 +2192,7 @@ async fn last_super_admin() {
             roles: strings(&["org-admin"]),
             ..Default::default()
         }),
+        ..Default::default()
     };
     let delete = |id: &str| pb::DeleteUserRequest { id: id.into() };
 
@@ -2268,7 +2280,10 @@ async fn send_malformed(fx: &Fixture, rpc: Rpc, key: Option<&str>) -> Result<(),
             .await
             .map(drop),
         Rpc::DeleteAccessKey => c
-            .delete_access_key(pb::DelAccessKeyRequest { names: vec![] })
+            .delete_access_key(pb::DelAccessKeyRequest {
+                names: vec![],
+                ..Default::default()
+            })
             .await
             .map(drop),
         Rpc::GetInfo => c.get_info(pb::GetUserInfoRequest {}).await.map(drop),
@@ -2296,7 +2311,10 @@ async fn send_malformed(fx: &Fixture, rpc: Rpc, key: Option<&str>) -> Result<(),
             .await
             .map(drop),
         Rpc::UpdateUser => c
-            .update_user(pb::UpdateUserRequest { user: None })
+            .update_user(pb::UpdateUserRequest {
+                user: None,
+                ..Default::default()
+            })
             .await
             .map(drop),
         Rpc::ListUsers => c
@@ -2323,6 +2341,7 @@ async fn send_malformed(fx: &Fixture, rpc: Rpc, key: Option<&str>) -> Result<(),
                     name: "x".into(),
                     ..Default::default()
                 }),
+                ..Default::default()
             })
             .await
             .map(drop),
@@ -2348,6 +2367,7 @@ async fn send_malformed(fx: &Fixture, rpc: Rpc, key: Option<&str>) -> Result<(),
                     id: "globex".into(),
                     ..Default::default()
                 }),
+                ..Default::default()
             })
             .await
             .map(drop),

@@ -147,6 +147,7 @@ async fn worker(
                 let r = admin
                     .update_user(pb::UpdateUserRequest {
                         user: Some(user_msg(&id, &org, &tenant, &name)),
+                        ..Default::default()
                     })
                     .await;
                 let new = (org, tenant, name);
@@ -194,7 +195,10 @@ async fn worker(
                     let secret = existing[0].clone();
                     let name = m.keys[&secret].1.clone();
                     let r = as_user
-                        .delete_access_key(pb::DelAccessKeyRequest { names: vec![name] })
+                        .delete_access_key(pb::DelAccessKeyRequest {
+                            names: vec![name],
+                            ..Default::default()
+                        })
                         .await;
                     match r {
                         Ok(_) => {
@@ -237,6 +241,7 @@ async fn worker(
                                 name: name.clone(),
                                 ..Default::default()
                             }),
+                            ..Default::default()
                         })
                         .await;
                     match r {

@@ -55,7 +55,11 @@ async fn create_user(c: &mut Client, u: pb::User) -> Result<Response<pb::CommonR
 }
 
 async fn update_user(c: &mut Client, u: pb::User) -> Result<Response<pb::CommonResponse>, Status> {
-    c.update_user(pb::UpdateUserRequest { user: Some(u) }).await
+    c.update_user(pb::UpdateUserRequest {
+        user: Some(u),
+        ..Default::default()
+    })
+    .await
 }
 
 async fn create_tenant(
@@ -70,8 +74,11 @@ async fn update_tenant(
     c: &mut Client,
     t: pb::Tenant,
 ) -> Result<Response<pb::CommonResponse>, Status> {
-    c.update_tenant(pb::UpdateTenantRequest { tenant: Some(t) })
-        .await
+    c.update_tenant(pb::UpdateTenantRequest {
+        tenant: Some(t),
+        ..Default::default()
+    })
+    .await
 }
 
 async fn create_org(
@@ -90,6 +97,7 @@ async fn update_org(
 ) -> Result<Response<pb::CommonResponse>, Status> {
     c.update_organization(pb::UpdateOrganizationRequest {
         organization: Some(o),
+        ..Default::default()
     })
     .await
 }
@@ -474,7 +482,11 @@ async fn missing_messages_are_named() {
         "user",
     );
     assert_invalid(
-        a.update_user(pb::UpdateUserRequest { user: None }).await,
+        a.update_user(pb::UpdateUserRequest {
+            user: None,
+            ..Default::default()
+        })
+        .await,
         "user",
     );
     assert_invalid(
@@ -483,8 +495,11 @@ async fn missing_messages_are_named() {
         "tenant",
     );
     assert_invalid(
-        a.update_tenant(pb::UpdateTenantRequest { tenant: None })
-            .await,
+        a.update_tenant(pb::UpdateTenantRequest {
+            tenant: None,
+            ..Default::default()
+        })
+        .await,
         "tenant",
     );
     assert_invalid(
@@ -493,8 +508,11 @@ async fn missing_messages_are_named() {
         "organization",
     );
     assert_invalid(
-        a.update_organization(pb::UpdateOrganizationRequest { organization: None })
-            .await,
+        a.update_organization(pb::UpdateOrganizationRequest {
+            organization: None,
+            ..Default::default()
+        })
+        .await,
         "organization",
     );
 }
@@ -1461,6 +1479,392 @@ async fn update_tenant_and_org_replace_fields() {
     let o = get_org(&s, "o").await;
     assert_eq!(o.name, "Org O2");
     assert_eq!(o.variables, Some(vars));
+}
+
+/// An update mask of `paths`.
+fn mask(paths: &[&str]) -> Option<prost_types::FieldMask> {
+    Some(prost_types::FieldMask {
+        paths: paths.iter().map(|p| p.to_string()).collect(),
+    })
+}
+
+/// The update mask fields a mask may not name, for every resource: unknown
+/// ones, ids and timestamps, nested paths, and `*` beside another path.
+const BAD_PATHS: [&[&str]; 7] = [
+    &["nickname"],
+    &["name", "nickname"],
+    &["id"],
+    &["created_at"],
+    &["updated_at"],
+    &["variables.a"],
+    &["*", "name"],
+];
+
+/// UpdateUser with an update mask changes only the named fields: the
+/// others keep their stored values whatever the request holds, and are
+/// neither validated nor authorized. `*` and an empty mask replace every
+/// field, as no mask does. A bad path is INVALID_ARGUMENT naming
+/// `update_mask` (before NOT_FOUND) and changes nothing. The user the update
+/// makes is checked as a whole: moving a user to another organization
+/// without naming its tenant keeps a tenant of the old one, INVALID_ARGUMENT.
+#[tokio::test]
+async fn update_user_with_a_mask() {
+    let s = TestServer::start().await;
+    s.org("acme").await;
+    s.org("beta").await;
+    s.tenant("t1", "acme").await;
+    s.tenant("t2", "acme").await;
+    let mut a = s.admin();
+    let full = pb::User {
+        id: "ann".into(),
+        name: "Ann".into(),
+        email: "ann@example.com".into(),
+        tenant_id: "t1".into(),
+        org_id: "acme".into(),
+        variables: Some(obj(vec![("a", num(1.0))])),
+        roles: vec!["app:x".into(), "user".into()],
+        ..Default::default()
+    };
+    create_user(&mut a, full.clone()).await.unwrap();
+    let created = get_user(&s, "acme", "ann").await;
+    let masked = |u: pb::User, paths: &[&str]| pb::UpdateUserRequest {
+        user: Some(u),
+        update_mask: mask(paths),
+    };
+
+    // Name only: email, tenant, variables and roles stay, even though the
+    // request holds other (and invalid) values for them.
+    a.update_user(masked(
+        pb::User {
+            id: "ann".into(),
+            name: "Ann B".into(),
+            email: "not an email".into(),
+            roles: vec!["bad role".into()],
+            ..Default::default()
+        },
+        &["name"],
+    ))
+    .await
+    .unwrap();
+    let named = get_user(&s, "acme", "ann").await;
+    assert_eq!(
+        named,
+        pb::User {
+            name: "Ann B".into(),
+            updated_at: named.updated_at,
+            ..created.clone()
+        }
+    );
+    assert!(named.updated_at >= created.updated_at);
+
+    // Email and roles; then variables; then the tenant (empty: none).
+    a.update_user(masked(
+        pb::User {
+            id: "ann".into(),
+            email: "ann.b@example.org".into(),
+            roles: vec!["tenant-admin".into()],
+            ..user("ann")
+        },
+        &["email", "roles"],
+    ))
+    .await
+    .unwrap();
+    let vars = obj(vec![("b", text("two"))]);
+    a.update_user(masked(
+        pb::User {
+            variables: Some(vars.clone()),
+            ..user("ann")
+        },
+        &["variables"],
+    ))
+    .await
+    .unwrap();
+    let now = get_user(&s, "acme", "ann").await;
+    assert_eq!(
+        (
+            now.name.as_str(),
+            now.email.as_str(),
+            now.tenant_id.as_str()
+        ),
+        ("Ann B", "ann.b@example.org", "t1")
+    );
+    assert_eq!(now.roles, ["tenant-admin"]);
+    assert_eq!(now.variables, Some(vars.clone()));
+    a.update_user(masked(user("ann"), &["tenant_id"]))
+        .await
+        .unwrap();
+    assert!(users_of_tenant(&s, "t1").await.is_empty());
+    a.update_user(masked(user_in("ann", "", "t2"), &["tenant_id", "org_id"]))
+        .await
+        .unwrap();
+    assert_eq!(users_of_tenant(&s, "t2").await, ["ann"]);
+    let before = get_user(&s, "acme", "ann").await;
+    assert_eq!(before.name, "Ann B");
+
+    // A masked field is validated; a bad path is refused naming
+    // `update_mask`, before NOT_FOUND; neither changes anything.
+    assert_invalid(
+        a.update_user(masked(
+            pb::User {
+                email: "bad".into(),
+                ..user("ann")
+            },
+            &["email"],
+        ))
+        .await,
+        "user.email",
+    );
+    for paths in BAD_PATHS {
+        assert_invalid(
+            a.update_user(masked(user("ann"), paths)).await,
+            "update_mask",
+        );
+        assert_invalid(
+            a.update_user(masked(user("ghost"), paths)).await,
+            "update_mask",
+        );
+    }
+    assert_code(
+        a.update_user(masked(user("ghost"), &["name"])).await,
+        Code::NotFound,
+    );
+    // The merged user is checked: its tenant t2 is not beta's.
+    assert_invalid(
+        a.update_user(masked(user_in("ann", "beta", ""), &["org_id"]))
+            .await,
+        "user.tenant_id",
+    );
+    assert_eq!(get_user(&s, "acme", "ann").await, before);
+
+    // A tenant-admin of t2: a name-only mask ignores the request's roles,
+    // a roles mask granting above its own is PERMISSION_DENIED.
+    let ta = s.user("tia", "acme", "t2", &["tenant-admin"]).await;
+    let mut ta = s.client(&ta);
+    ta.update_user(masked(
+        pb::User {
+            name: "By TA".into(),
+            roles: vec!["super-admin".into()],
+            tenant_id: "t1".into(),
+            ..user("ann")
+        },
+        &["name"],
+    ))
+    .await
+    .unwrap();
+    let renamed = get_user(&s, "acme", "ann").await;
+    assert_eq!(
+        (renamed.name.as_str(), renamed.roles.clone()),
+        ("By TA", before.roles.clone())
+    );
+    assert_code(
+        ta.update_user(masked(
+            pb::User {
+                roles: vec!["org-admin".into()],
+                ..user("ann")
+            },
+            &["roles"],
+        ))
+        .await,
+        Code::PermissionDenied,
+    );
+
+    // `*` and an empty mask replace every mutable field, as no mask does.
+    for paths in [&["*"][..], &[][..]] {
+        a.update_user(masked(full.clone(), &["name"]))
+            .await
+            .unwrap();
+        a.update_user(masked(
+            pb::User {
+                name: "Star".into(),
+                ..user("ann")
+            },
+            paths,
+        ))
+        .await
+        .unwrap();
+        let star = get_user(&s, "acme", "ann").await;
+        assert_eq!(
+            star,
+            pb::User {
+                id: "ann".into(),
+                name: "Star".into(),
+                org_id: "acme".into(),
+                variables: empty_struct(),
+                created_at: created.created_at,
+                updated_at: star.updated_at,
+                ..Default::default()
+            },
+            "{paths:?}"
+        );
+        a.update_user(masked(full.clone(), &["*"])).await.unwrap();
+    }
+}
+
+/// UpdateTenant and UpdateOrganization with an update mask change only the
+/// named fields (`name`, `variables`; a tenant's `org_id` keeps its rule:
+/// another organization is INVALID_ARGUMENT only when named); fields left
+/// out are not validated. `*` replaces both; a bad path is
+/// INVALID_ARGUMENT naming `update_mask` and changes nothing.
+#[tokio::test]
+async fn update_tenant_and_org_with_a_mask() {
+    let s = TestServer::start().await;
+    s.org("acme").await;
+    s.org("beta").await;
+    let mut a = s.admin();
+    let vars = obj(vec![("a", num(1.0))]);
+    create_tenant(
+        &mut a,
+        pb::Tenant {
+            variables: Some(vars.clone()),
+            ..tenant("t", "acme")
+        },
+    )
+    .await
+    .unwrap();
+    let created = get_tenant(&s, "acme", "t").await;
+    let masked = |t: pb::Tenant, paths: &[&str]| pb::UpdateTenantRequest {
+        tenant: Some(t),
+        update_mask: mask(paths),
+    };
+
+    // Name only: the variables stay; an org_id left out is ignored.
+    a.update_tenant(masked(
+        pb::Tenant {
+            name: "Renamed".into(),
+            ..tenant("t", "beta")
+        },
+        &["name"],
+    ))
+    .await
+    .unwrap();
+    let t = get_tenant(&s, "acme", "t").await;
+    assert_eq!(
+        t,
+        pb::Tenant {
+            name: "Renamed".into(),
+            updated_at: t.updated_at,
+            ..created.clone()
+        }
+    );
+    // Variables only: an empty name, left out, is not validated.
+    let vars2 = obj(vec![("b", boolean(true))]);
+    a.update_tenant(masked(
+        pb::Tenant {
+            id: "t".into(),
+            variables: Some(vars2.clone()),
+            ..Default::default()
+        },
+        &["variables"],
+    ))
+    .await
+    .unwrap();
+    let t = get_tenant(&s, "acme", "t").await;
+    assert_eq!(
+        (t.name.as_str(), t.variables.clone()),
+        ("Renamed", Some(vars2.clone()))
+    );
+    // Named fields are validated; a named org_id follows today's rule.
+    assert_invalid(
+        a.update_tenant(masked(
+            pb::Tenant {
+                id: "t".into(),
+                ..Default::default()
+            },
+            &["name"],
+        ))
+        .await,
+        "tenant.name",
+    );
+    assert_invalid(
+        a.update_tenant(masked(tenant("t", "beta"), &["org_id", "name"]))
+            .await,
+        "tenant.org_id",
+    );
+    a.update_tenant(masked(tenant("t", "acme"), &["org_id"]))
+        .await
+        .unwrap();
+    for paths in BAD_PATHS {
+        assert_invalid(
+            a.update_tenant(masked(tenant("t", ""), paths)).await,
+            "update_mask",
+        );
+    }
+    let t = get_tenant(&s, "acme", "t").await;
+    assert_eq!(
+        (t.name.as_str(), t.variables.clone()),
+        ("Renamed", Some(vars2.clone()))
+    );
+    a.update_tenant(masked(tenant("t", ""), &["*"]))
+        .await
+        .unwrap();
+    let t = get_tenant(&s, "acme", "t").await;
+    assert_eq!(
+        (t.name.as_str(), t.variables.clone()),
+        ("Tenant t", empty_struct())
+    );
+
+    create_org(
+        &mut a,
+        pb::Organization {
+            variables: Some(vars.clone()),
+            ..org("o")
+        },
+    )
+    .await
+    .unwrap();
+    let created = get_org(&s, "o").await;
+    let masked = |o: pb::Organization, paths: &[&str]| pb::UpdateOrganizationRequest {
+        organization: Some(o),
+        update_mask: mask(paths),
+    };
+    a.update_organization(masked(
+        pb::Organization {
+            name: "Org O2".into(),
+            ..org("o")
+        },
+        &["name"],
+    ))
+    .await
+    .unwrap();
+    let o = get_org(&s, "o").await;
+    assert_eq!(
+        o,
+        pb::Organization {
+            name: "Org O2".into(),
+            updated_at: o.updated_at,
+            ..created.clone()
+        }
+    );
+    a.update_organization(masked(
+        pb::Organization {
+            id: "o".into(),
+            variables: Some(vars2.clone()),
+            ..Default::default()
+        },
+        &["variables"],
+    ))
+    .await
+    .unwrap();
+    let o = get_org(&s, "o").await;
+    assert_eq!(
+        (o.name.as_str(), o.variables.clone()),
+        ("Org O2", Some(vars2))
+    );
+    for paths in BAD_PATHS.iter().copied().chain([&["org_id"][..]]) {
+        assert_invalid(
+            a.update_organization(masked(org("o"), paths)).await,
+            "update_mask",
+        );
+    }
+    assert_eq!(get_org(&s, "o").await, o);
+    a.update_organization(masked(org("o"), &["*"]))
+        .await
+        .unwrap();
+    let o = get_org(&s, "o").await;
+    assert_eq!(
+        (o.name.as_str(), o.variables.clone()),
+        ("Org o", empty_struct())
+    );
 }
 
 /// Update and Delete of an unknown user, tenant or organization are

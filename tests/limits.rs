@@ -160,6 +160,7 @@ async fn authentication_failures_are_indistinguishable() {
                 .access_keys[0]
                 .name
                 .clone()],
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -152,6 +152,7 @@ async fn remove(c: &mut Client, of: &Of, id: &str) {
         Of::Keys { .. } => {
             c.delete_access_key(pb::DelAccessKeyRequest {
                 names: vec![id.into()],
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -196,6 +197,7 @@ async fn page(
                     lookup_tenant_id: tenant.clone(),
                     page_size,
                     page_token,
+                    ..Default::default()
                 })
                 .await?
                 .into_inner();
@@ -617,4 +619,150 @@ async fn lookups_of_missing_objects() {
             "{of:?}"
         );
     }
+}
+
+/// ListUsers of `org` and `tenant` (either may be empty) looking up `user`:
+/// the ids of the page and its token.
+async fn lookup(
+    c: &mut Client,
+    org: &str,
+    tenant: &str,
+    user: &str,
+) -> Result<(Vec<String>, String), Status> {
+    let res = c
+        .list_users(pb::ListUsersRequest {
+            lookup_org_id: org.into(),
+            lookup_tenant_id: tenant.into(),
+            lookup_user_id: user.into(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    Ok((
+        res.users.into_iter().map(|u| u.id).collect(),
+        res.next_page_token,
+    ))
+}
+
+/// ListUsers with `lookup_user_id` answers a page of that user alone when it
+/// is among the users the request lists (the organization, the tenant, the
+/// caller's scope, after the page token), else an empty page, never
+/// NOT_FOUND; the user is listed whole. The id is validated, as are the page
+/// size and token, and authorization is the list's: an organization outside
+/// the caller's scope is PERMISSION_DENIED, a missing one NOT_FOUND.
+#[tokio::test]
+async fn list_users_lookup_user() {
+    let s = TestServer::start().await;
+    s.org("acme").await;
+    s.org("beta").await;
+    s.tenant("t1", "acme").await;
+    s.tenant("t2", "acme").await;
+    s.tenant("t3", "beta").await;
+    let mut a = s.admin();
+    for (of, id) in [
+        (Of::tenant_users("t1"), "a"),
+        (Of::tenant_users("t2"), "b"),
+        (Of::users("acme"), "c"),
+        (Of::tenant_users("t3"), "j"),
+    ] {
+        create(&mut a, &of, id).await;
+    }
+    let one = |id: &str| (vec![id.to_string()], String::new());
+    let none = || (vec![], String::new());
+
+    // Found, in its organization and in its tenant; the whole user.
+    assert_eq!(lookup(&mut a, "acme", "", "a").await.unwrap(), one("a"));
+    assert_eq!(lookup(&mut a, "acme", "", "c").await.unwrap(), one("c"));
+    assert_eq!(lookup(&mut a, "", "t1", "a").await.unwrap(), one("a"));
+    assert_eq!(lookup(&mut a, "acme", "t1", "a").await.unwrap(), one("a"));
+    let whole = a
+        .list_users(pb::ListUsersRequest {
+            lookup_org_id: "acme".into(),
+            lookup_user_id: "a".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .users;
+    assert_eq!(whole.len(), 1);
+    assert_eq!(
+        (whole[0].org_id.as_str(), whole[0].tenant_id.as_str()),
+        ("acme", "t1")
+    );
+    assert!(whole[0].created_at > 0);
+
+    // Not found, or outside the listed organization or tenant: empty.
+    assert_eq!(lookup(&mut a, "acme", "", "nobody").await.unwrap(), none());
+    assert_eq!(lookup(&mut a, "acme", "", "j").await.unwrap(), none());
+    assert_eq!(lookup(&mut a, "", "t1", "b").await.unwrap(), none());
+    assert_eq!(lookup(&mut a, "", "t1", "c").await.unwrap(), none());
+    assert_eq!(lookup(&mut a, "", "", "a").await.unwrap(), none()); // admin's: default
+    assert_eq!(lookup(&mut a, "beta", "", "j").await.unwrap(), one("j"));
+    // Not after the page token: empty.
+    let (_, token) = page(&mut a, &Of::users("acme"), 1, "").await.unwrap();
+    assert!(!token.is_empty());
+    let past = |user: &str| pb::ListUsersRequest {
+        lookup_org_id: "acme".into(),
+        lookup_user_id: user.into(),
+        page_token: token.clone(),
+        ..Default::default()
+    };
+    let ids = |res: pb::ListUsersResponse| -> Vec<String> {
+        res.users.into_iter().map(|u| u.id).collect()
+    };
+    assert!(ids(a.list_users(past("a")).await.unwrap().into_inner()).is_empty());
+    assert_eq!(
+        ids(a.list_users(past("b")).await.unwrap().into_inner()),
+        ["b"]
+    );
+
+    // Validation: the id, the page size and the page token.
+    assert_invalid(lookup(&mut a, "acme", "", "bad id").await, "lookup_user_id");
+    assert_invalid(lookup(&mut a, "acme", "", "-a").await, "lookup_user_id");
+    assert_invalid(
+        a.list_users(pb::ListUsersRequest {
+            lookup_user_id: "a".into(),
+            page_size: -1,
+            ..Default::default()
+        })
+        .await,
+        "page_size",
+    );
+    assert_invalid(
+        a.list_users(pb::ListUsersRequest {
+            lookup_user_id: "a".into(),
+            page_token: "!".into(),
+            ..Default::default()
+        })
+        .await,
+        "page_token",
+    );
+    // A missing organization or tenant is NOT_FOUND, as without the lookup.
+    assert_code(lookup(&mut a, "nope", "", "a").await, Code::NotFound);
+    assert_code(lookup(&mut a, "", "nope", "a").await, Code::NotFound);
+
+    // Scope: an org-admin of acme finds acme's users only; naming beta is
+    // PERMISSION_DENIED. A tenant-admin of t1 finds t1's users only. A plain
+    // user may not list users at all.
+    let org_admin = s.user("oa", "acme", "", &["org-admin"]).await;
+    let mut oa = s.client(&org_admin);
+    assert_eq!(lookup(&mut oa, "", "", "b").await.unwrap(), one("b"));
+    assert_eq!(lookup(&mut oa, "", "", "j").await.unwrap(), none());
+    assert_code(
+        lookup(&mut oa, "beta", "", "j").await,
+        Code::PermissionDenied,
+    );
+    assert_code(lookup(&mut oa, "", "t3", "j").await, Code::PermissionDenied);
+    let tenant_admin = s.user("ta", "acme", "t1", &["tenant-admin"]).await;
+    let mut ta = s.client(&tenant_admin);
+    assert_eq!(lookup(&mut ta, "", "", "a").await.unwrap(), one("a"));
+    assert_eq!(lookup(&mut ta, "", "", "b").await.unwrap(), none());
+    assert_eq!(lookup(&mut ta, "", "", "c").await.unwrap(), none());
+    assert_code(lookup(&mut ta, "", "t2", "b").await, Code::PermissionDenied);
+    let plain = s.user("pu", "acme", "t1", &["user"]).await;
+    assert_code(
+        lookup(&mut s.client(&plain), "", "", "pu").await,
+        Code::PermissionDenied,
+    );
 }

@@ -1154,6 +1154,7 @@ async fn call(c: &mut Client, op: &Op) -> Answer {
         Op::UpdateOrg { id, name } => c
             .update_organization(pb::UpdateOrganizationRequest {
                 organization: Some(pb_org(id, name)),
+                ..Default::default()
             })
             .await
             .map(done),
@@ -1170,6 +1171,7 @@ async fn call(c: &mut Client, op: &Op) -> Answer {
         Op::UpdateTenant { id, name, org } => c
             .update_tenant(pb::UpdateTenantRequest {
                 tenant: Some(pb_tenant(id, name, org)),
+                ..Default::default()
             })
             .await
             .map(done),
@@ -1186,6 +1188,7 @@ async fn call(c: &mut Client, op: &Op) -> Answer {
         Op::UpdateUser(u) => c
             .update_user(pb::UpdateUserRequest {
                 user: Some(pb_user(u)),
+                ..Default::default()
             })
             .await
             .map(done),
@@ -1207,6 +1210,7 @@ async fn call(c: &mut Client, op: &Op) -> Answer {
         Op::DeleteKeys { names } => c
             .delete_access_key(pb::DelAccessKeyRequest {
                 names: names.iter().map(|n| n.to_string()).collect(),
+                ..Default::default()
             })
             .await
             .map(done),

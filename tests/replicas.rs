@@ -129,6 +129,7 @@ async fn last_super_admins_demoting_each_other() {
             .client(&key_a)
             .update_user(pb::UpdateUserRequest {
                 user: Some(step_aside),
+                ..Default::default()
             })
             .await
             .unwrap();
@@ -137,6 +138,7 @@ async fn last_super_admins_demoting_each_other() {
             async move {
                 c.update_user(pb::UpdateUserRequest {
                     user: Some(user(target, "default", &["org-admin"])),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| ())
@@ -338,6 +340,7 @@ async fn caches_follow_changes_across_replicas() {
                     owner
                         .delete_access_key(pb::DelAccessKeyRequest {
                             names: keys.access_keys.into_iter().map(|k| k.name).collect(),
+                            ..Default::default()
                         })
                         .await
                         .unwrap();
@@ -352,6 +355,7 @@ async fn caches_follow_changes_across_replicas() {
                     admin
                         .update_user(pb::UpdateUserRequest {
                             user: Some(user(&id, "default", &["user"])),
+                            ..Default::default()
                         })
                         .await
                         .unwrap();

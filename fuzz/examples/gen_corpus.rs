@@ -122,6 +122,7 @@ fn main() {
             1,
             &pb::UpdateTenantRequest {
                 tenant: Some(tenant),
+                ..Default::default()
             },
         ),
     );
@@ -137,6 +138,7 @@ fn main() {
             1,
             &pb::UpdateTenantRequest {
                 tenant: Some(blank),
+                ..Default::default()
             },
         ),
     );

@@ -35,7 +35,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1 => {
-            if let Ok(pb::UpdateTenantRequest { tenant }) = pb::UpdateTenantRequest::decode(bytes) {
+            if let Ok(pb::UpdateTenantRequest { tenant, .. }) =
+                pb::UpdateTenantRequest::decode(bytes)
+            {
                 update_tenant(tenant);
             }
         }

@@ -3,7 +3,7 @@
 //! Proto → domain conversions destructure every field, so that a new proto
 //! field does not compile until it is handled here.
 
-use prost_types::{value::Kind, ListValue, Struct, Value};
+use prost_types::{value::Kind, FieldMask, ListValue, Struct, Value};
 
 use crate::domain::{AccessKey, Error, JsonMap, Organization, Result, Tenant, User};
 use crate::pb;
@@ -69,6 +69,12 @@ fn json_to_value(v: serde_json::Value) -> Value {
         J::Object(o) => Kind::StructValue(json_to_struct(o)),
     };
     Value { kind: Some(kind) }
+}
+
+/// The paths of an update mask; none when it is absent. What they mean is
+/// the directory's ([`crate::domain::UpdateMask`]).
+pub fn mask_paths(mask: Option<FieldMask>) -> Vec<String> {
+    mask.map(|m| m.paths).unwrap_or_default()
 }
 
 /// The required message field `name`, present.

@@ -22,7 +22,7 @@ use crate::directory::Directory;
 use crate::domain::{validate::non_empty, PageRequest};
 use crate::pb::{self, user_service_server::UserService};
 use call::Call;
-use convert::{json_to_struct, required, struct_to_json};
+use convert::{json_to_struct, mask_paths, required, struct_to_json};
 pub use layer::{parse_grpc_timeout, CallLayer, Deadline};
 pub use status::ERROR_DOMAIN;
 
@@ -113,8 +113,12 @@ impl UserService for Api {
         let result = call
             .run(async {
                 let (dir, who) = call.caller().await?;
-                let pb::DelAccessKeyRequest { names } = msg;
-                dir.delete_access_keys(&who, names, call.deadline).await?;
+                let pb::DelAccessKeyRequest {
+                    names,
+                    allow_missing,
+                } = msg;
+                dir.delete_access_keys(&who, names, allow_missing, call.deadline)
+                    .await?;
                 Ok(pb::DelAccessKeyResponse {})
             })
             .await;
@@ -209,9 +213,10 @@ impl UserService for Api {
         let result = call
             .run(async {
                 let (dir, who) = call.caller().await?;
-                let pb::UpdateUserRequest { user } = msg;
+                let pb::UpdateUserRequest { user, update_mask } = msg;
                 let user = required("user", user)?.try_into()?;
-                dir.update_user(&who, user, call.deadline).await?;
+                dir.update_user(&who, user, &mask_paths(update_mask), call.deadline)
+                    .await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -231,6 +236,7 @@ impl UserService for Api {
                     page_size,
                     page_token,
                     lookup_tenant_id,
+                    lookup_user_id,
                 } = msg;
                 let page = PageRequest::parse(page_size, &page_token)?;
                 let page = dir
@@ -238,6 +244,7 @@ impl UserService for Api {
                         &who,
                         non_empty(&lookup_org_id),
                         non_empty(&lookup_tenant_id),
+                        non_empty(&lookup_user_id),
                         page,
                     )
                     .await?;
@@ -276,9 +283,13 @@ impl UserService for Api {
         let result = call
             .run(async {
                 let (dir, who) = call.caller().await?;
-                let pb::UpdateTenantRequest { tenant } = msg;
+                let pb::UpdateTenantRequest {
+                    tenant,
+                    update_mask,
+                } = msg;
                 let tenant = required("tenant", tenant)?.try_into()?;
-                dir.update_tenant(&who, tenant, call.deadline).await?;
+                dir.update_tenant(&who, tenant, &mask_paths(update_mask), call.deadline)
+                    .await?;
                 Ok(pb::CommonResponse {})
             })
             .await;
@@ -352,9 +363,13 @@ impl UserService for Api {
         let result = call
             .run(async {
                 let (dir, who) = call.caller().await?;
-                let pb::UpdateOrganizationRequest { organization } = msg;
+                let pb::UpdateOrganizationRequest {
+                    organization,
+                    update_mask,
+                } = msg;
                 let org = required("organization", organization)?.try_into()?;
-                dir.update_org(&who, org, call.deadline).await?;
+                dir.update_org(&who, org, &mask_paths(update_mask), call.deadline)
+                    .await?;
                 Ok(pb::CommonResponse {})
             })
             .await;

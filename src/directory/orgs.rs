@@ -8,7 +8,9 @@ use crate::auth::{
     access::{in_org_scope, outside_org},
     Authenticated, Operation, Scope,
 };
-use crate::domain::{now_millis, validate, Error, Organization, Page, PageRequest, Result};
+use crate::domain::{
+    mask, now_millis, validate, Error, Organization, Page, PageRequest, Result, UpdateMask,
+};
 use crate::store::UserScope;
 
 impl Directory {
@@ -39,29 +41,31 @@ impl Directory {
             .await
     }
 
-    /// Replaces an organization's name and variables.
+    /// Replaces an organization's name and variables (both, or those the
+    /// update mask `paths` names).
     pub async fn update_org(
         &self,
         who: &Authenticated,
         org: Organization,
+        paths: &[String],
         deadline: Instant,
     ) -> Result<()> {
-        validate::organization(&org)?;
+        let mask = UpdateMask::parse(&mask::ORGANIZATION, paths)?;
+        validate::organization_fields(&org, &mask)?;
         let caller = self.permitted(who, Operation::UpdateOrganization).await?;
         if !in_org_scope(&caller, &org.id) {
             return Err(outside_org(&org.id));
         }
         self.store
-            .write(deadline, org, |txn, org| {
+            .write(deadline, (org, mask), |txn, (org, mask)| {
                 Box::pin(async move {
                     let old = txn
                         .org(&org.id)
                         .await?
                         .ok_or_else(|| not_found("organization", &org.id))?;
                     let new = Organization {
-                        created_at: old.created_at,
                         updated_at: now_millis().max(old.updated_at),
-                        ..org.clone()
+                        ..mask.organization(&old, org)
                     };
                     txn.put_org(&new).await
                 })

@@ -64,11 +64,14 @@ impl Directory {
         Ok(Page::from_overfetch(keys, page.limit, |k| &k.name))
     }
 
-    /// Deletes the named keys of the caller, all or none.
+    /// Deletes the named keys of the caller, all or none; with
+    /// `allow_missing`, names the caller has no key of are skipped instead of
+    /// NOT_FOUND.
     pub async fn delete_access_keys(
         &self,
         who: &Authenticated,
         mut names: Vec<String>,
+        allow_missing: bool,
         deadline: Instant,
     ) -> Result<()> {
         if names.is_empty() {
@@ -86,17 +89,17 @@ impl Directory {
         let caller = self.permitted(who, Operation::DeleteAccessKeys).await?;
         names.sort();
         names.dedup();
-        let input = (caller.user.id.clone(), names);
+        let input = (caller.user.id.clone(), names, allow_missing);
         self.store
-            .write(deadline, input, |txn, (user_id, names)| {
+            .write(deadline, input, |txn, (user_id, names, allow_missing)| {
                 Box::pin(async move {
                     let mut found = Vec::with_capacity(names.len());
                     for name in names {
-                        let digest = txn
-                            .key_digest(user_id, name)
-                            .await?
-                            .ok_or_else(|| not_found("access key", name))?;
-                        found.push(digest);
+                        match txn.key_digest(user_id, name).await? {
+                            Some(digest) => found.push(digest),
+                            None if *allow_missing => {}
+                            None => return Err(not_found("access key", name)),
+                        }
                     }
                     for digest in &found {
                         txn.delete_key(digest).await?;

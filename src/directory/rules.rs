@@ -5,25 +5,30 @@ use crate::auth::{
     access::{in_org_scope, outside_org},
     Caller, Role, Scope,
 };
-use crate::domain::{Error, Result, Tenant, User};
+use crate::domain::{Error, Result, Tenant, UpdateMask, User};
 use crate::store::Reader;
 
 /// The checks of a create or update that need no stored state (after the
 /// permission): the roles granted, the destination organization and (for a
-/// tenant-admin) tenant.
-pub(super) fn check_user_destination(caller: &Caller, user: &User) -> Result<()> {
+/// tenant-admin) tenant, each when `mask` covers it (a create's covers all).
+pub(super) fn check_user_destination(
+    caller: &Caller,
+    user: &User,
+    mask: &UpdateMask,
+) -> Result<()> {
     let granted = Role::highest(&user.roles);
-    if granted > caller.role {
+    if mask.covers("roles") && granted > caller.role {
         return Err(Error::denied(format!(
             "the caller cannot grant `{}`, above its own highest role",
             granted.as_str()
         )));
     }
-    if !user.org_id.is_empty() && !in_org_scope(caller, &user.org_id) {
+    if mask.covers("org_id") && !user.org_id.is_empty() && !in_org_scope(caller, &user.org_id) {
         return Err(outside_org(&user.org_id));
     }
     if caller.role.scope() == Scope::OwnTenant
-        && (caller.user.tenant_id.is_none() || user.tenant_id != caller.user.tenant_id)
+        && (caller.user.tenant_id.is_none()
+            || (mask.covers("tenant_id") && user.tenant_id != caller.user.tenant_id))
     {
         return Err(Error::denied(
             "a tenant-admin manages users of its own tenant",

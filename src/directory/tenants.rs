@@ -8,7 +8,9 @@ use crate::auth::{
     access::{in_org_scope, outside_org},
     Authenticated, Operation, Scope,
 };
-use crate::domain::{now_millis, validate, Error, Page, PageRequest, Result, Tenant};
+use crate::domain::{
+    mask, now_millis, validate, Error, Page, PageRequest, Result, Tenant, UpdateMask,
+};
 use crate::store::UserScope;
 
 impl Directory {
@@ -49,21 +51,34 @@ impl Directory {
             .await
     }
 
-    /// Replaces a tenant's name and variables; its organization never
-    /// changes.
+    /// Replaces a tenant's name and variables (both, or those the update
+    /// mask `paths` name); its organization never changes.
     pub async fn update_tenant(
         &self,
         who: &Authenticated,
         tenant: Tenant,
+        paths: &[String],
         deadline: Instant,
     ) -> Result<()> {
-        validate::tenant(&tenant)?;
+        let mask = UpdateMask::parse(&mask::TENANT, paths)?;
+        validate::tenant_fields(&tenant, &mask)?;
         let caller = self.permitted(who, Operation::UpdateTenant).await?;
+        // An `org_id` the mask leaves out is not the request's: it keeps
+        // the current organization, as an empty one does.
+        let tenant = if mask.covers("org_id") {
+            tenant
+        } else {
+            Tenant {
+                org_id: String::new(),
+                ..tenant
+            }
+        };
         if !tenant.org_id.is_empty() && !in_org_scope(&caller, &tenant.org_id) {
             return Err(outside_org(&tenant.org_id));
         }
+        let input = (caller, tenant, mask);
         self.store
-            .write(deadline, (caller, tenant), |txn, (caller, tenant)| {
+            .write(deadline, input, |txn, (caller, tenant, mask)| {
                 Box::pin(async move {
                     let old = txn
                         .tenant(&tenant.id)
@@ -82,10 +97,9 @@ impl Directory {
                         ));
                     }
                     let new = Tenant {
-                        name: tenant.name.clone(),
-                        variables: tenant.variables.clone(),
+                        org_id: old.org_id.clone(),
                         updated_at: now_millis().max(old.updated_at),
-                        ..old
+                        ..mask.tenant(&old, tenant)
                     };
                     txn.put_tenant(&new).await
                 })

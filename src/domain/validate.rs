@@ -1,7 +1,7 @@
 //! The data rules of docs/contract.md §5 as functions: each checks one value and names
 //! the offending field in its error.
 
-use super::{Error, JsonMap, Organization, Result, Tenant, User};
+use super::{mask, Error, JsonMap, Organization, Result, Tenant, UpdateMask, User};
 
 /// Longest id of a user, tenant or organization.
 pub const MAX_ID_CHARS: usize = 128;
@@ -172,28 +172,71 @@ pub fn config_key(field: &str, value: &str) -> Result<()> {
 
 /// A user of a CreateUser or UpdateUser request.
 pub fn user(user: &User) -> Result<()> {
+    user_fields(user, &UpdateMask::all(&mask::USER))
+}
+
+/// The id of an UpdateUser request's user and the fields its mask covers
+/// (the others keep their stored, already valid values).
+pub fn user_fields(user: &User, mask: &UpdateMask) -> Result<()> {
     id("user.id", &user.id)?;
-    name("user.name", &user.name, false)?;
-    email("user.email", &user.email)?;
-    optional_id("user.tenant_id", user.tenant_id.as_deref())?;
-    optional_id("user.org_id", non_empty(&user.org_id))?;
-    roles("user.roles", &user.roles)?;
-    variables("user.variables", &user.variables)
+    if mask.covers("name") {
+        name("user.name", &user.name, false)?;
+    }
+    if mask.covers("email") {
+        email("user.email", &user.email)?;
+    }
+    if mask.covers("tenant_id") {
+        optional_id("user.tenant_id", user.tenant_id.as_deref())?;
+    }
+    if mask.covers("org_id") {
+        optional_id("user.org_id", non_empty(&user.org_id))?;
+    }
+    if mask.covers("roles") {
+        roles("user.roles", &user.roles)?;
+    }
+    if mask.covers("variables") {
+        variables("user.variables", &user.variables)?;
+    }
+    Ok(())
 }
 
 /// A tenant of a CreateTenant or UpdateTenant request.
 pub fn tenant(tenant: &Tenant) -> Result<()> {
+    tenant_fields(tenant, &UpdateMask::all(&mask::TENANT))
+}
+
+/// The id of an UpdateTenant request's tenant and the fields its mask
+/// covers.
+pub fn tenant_fields(tenant: &Tenant, mask: &UpdateMask) -> Result<()> {
     id("tenant.id", &tenant.id)?;
-    name("tenant.name", &tenant.name, true)?;
-    optional_id("tenant.org_id", non_empty(&tenant.org_id))?;
-    variables("tenant.variables", &tenant.variables)
+    if mask.covers("name") {
+        name("tenant.name", &tenant.name, true)?;
+    }
+    if mask.covers("org_id") {
+        optional_id("tenant.org_id", non_empty(&tenant.org_id))?;
+    }
+    if mask.covers("variables") {
+        variables("tenant.variables", &tenant.variables)?;
+    }
+    Ok(())
 }
 
 /// An organization of a CreateOrganization or UpdateOrganization request.
 pub fn organization(org: &Organization) -> Result<()> {
+    organization_fields(org, &UpdateMask::all(&mask::ORGANIZATION))
+}
+
+/// The id of an UpdateOrganization request's organization and the fields
+/// its mask covers.
+pub fn organization_fields(org: &Organization, mask: &UpdateMask) -> Result<()> {
     id("organization.id", &org.id)?;
-    name("organization.name", &org.name, true)?;
-    variables("organization.variables", &org.variables)
+    if mask.covers("name") {
+        name("organization.name", &org.name, true)?;
+    }
+    if mask.covers("variables") {
+        variables("organization.variables", &org.variables)?;
+    }
+    Ok(())
 }
 
 /// An UpdateConfig request: at most 256 keys and 256 KiB in `updated`, at

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable, List
 
 import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import field_mask_pb2, json_format, struct_pb2
 
 import roster_client
 from roster.v1 import user_pb2
@@ -165,3 +165,47 @@ def test_deleted_user_is_no_longer_listed(
         with pytest.raises(grpc.RpcError) as excinfo:
             gone.GetInfo(user_pb2.GetUserInfoRequest())
     assert excinfo.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_update_mask_lookup_user_and_allow_missing(
+    admin: roster_client.RosterClient, address: str, admin_key: str, uid: Callable[[str], str]
+) -> None:
+    """UpdateUser with an update mask changes only the named field;
+    ListUsers' lookup_user_id lists that user alone (or nothing);
+    DeleteAccessKey with allow_missing skips names that are not keys."""
+    org, user = uid("masks"), uid("mia")
+    admin.CreateOrganization(
+        user_pb2.CreateOrganizationRequest(organization=user_pb2.Organization(id=org, name="Masks"))
+    )
+    admin.CreateUser(
+        user_pb2.CreateUserRequest(
+            user=user_pb2.User(id=user, name="Mia", email="mia@example.com", org_id=org, roles=["app:x"])
+        )
+    )
+    admin.UpdateUser(
+        user_pb2.UpdateUserRequest(
+            user=user_pb2.User(id=user, name="Mia B"),
+            update_mask=field_mask_pb2.FieldMask(paths=["name"]),
+        )
+    )
+    found = admin.ListUsers(user_pb2.ListUsersRequest(lookup_org_id=org, lookup_user_id=user))
+    assert [(u.name, u.email, list(u.roles)) for u in found.users] == [("Mia B", "mia@example.com", ["app:x"])]
+    assert found.next_page_token == ""
+    assert not admin.ListUsers(user_pb2.ListUsersRequest(lookup_org_id=org, lookup_user_id="nobody")).users
+
+    with pytest.raises(grpc.RpcError) as bad:
+        admin.UpdateUser(
+            user_pb2.UpdateUserRequest(
+                user=user_pb2.User(id=user), update_mask=field_mask_pb2.FieldMask(paths=["nickname"])
+            )
+        )
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "update_mask" in bad.value.details()
+
+    with roster_client.connect(address, admin_key, impersonate=user) as as_mia:
+        as_mia.CreateAccessKey(user_pb2.CreateAccessKeyRequest(name="one"))
+        with pytest.raises(grpc.RpcError) as missing:
+            as_mia.DeleteAccessKey(user_pb2.DelAccessKeyRequest(names=["one", "gone"]))
+        assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+        as_mia.DeleteAccessKey(user_pb2.DelAccessKeyRequest(names=["one", "gone"], allow_missing=True))
+        assert not as_mia.ListAccessKeys(user_pb2.GetAccessKeyRequest()).access_keys

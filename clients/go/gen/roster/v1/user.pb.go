@@ -47,6 +47,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
 	reflect "reflect"
 	sync "sync"
@@ -297,8 +298,16 @@ func (x *GetAccessKeyResponse) GetNextPageToken() string {
 // Request of DeleteAccessKey.
 type DelAccessKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The names of the caller's keys to delete; at least one, at most 100.
-	Names         []string `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
+	// The names of the caller's keys to delete; at least one and at most 100
+	// (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+	// INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+	// once.
+	Names []string `protobuf:"bytes,1,rep,name=names,proto3" json:"names,omitempty"`
+	// When true, names the caller has no key of are skipped and the caller's
+	// keys among `names` are deleted, all or none in one transaction (none
+	// found is OK too). When false (the default), any such name is NOT_FOUND
+	// and no key is deleted.
+	AllowMissing  bool `protobuf:"varint,2,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -338,6 +347,13 @@ func (x *DelAccessKeyRequest) GetNames() []string {
 		return x.Names
 	}
 	return nil
+}
+
+func (x *DelAccessKeyRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
+	}
+	return false
 }
 
 // Answer of DeleteAccessKey; empty.
@@ -859,7 +875,18 @@ func (x *DeleteUserRequest) GetId() string {
 type UpdateUserRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The user's new state, addressed by `user.id`; required.
-	User          *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	User *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The fields of `user` to change, by proto field name: `name`, `email`,
+	// `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+	// their stored values whatever the request holds, and are neither
+	// validated nor checked against the caller's scope or rank.
+	// No mask, an empty one, or `*` alone changes every mutable field, as the
+	// SDK's whole-object replace does. A named `org_id` left empty keeps the
+	// current organization; a named `tenant_id` left empty takes the user out
+	// of its tenant. The user the update makes is checked as a whole-object
+	// replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+	// `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -901,6 +928,13 @@ func (x *UpdateUserRequest) GetUser() *User {
 	return nil
 }
 
+func (x *UpdateUserRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
 // Request of ListUsers.
 type ListUsersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -917,8 +951,15 @@ type ListUsersRequest struct {
 	// looked-up organization (else INVALID_ARGUMENT). A tenant-admin's listing
 	// is always its own tenant's.
 	LookupTenantId string `protobuf:"bytes,4,opt,name=lookup_tenant_id,json=lookupTenantId,proto3" json:"lookup_tenant_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// When set, the page holds only this user, if it is among the users the
+	// request would list (the organization or tenant above, within the
+	// caller's scope, after `page_token`); otherwise the page is empty, never
+	// NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+	// valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+	// fields are validated and authorized as without it.
+	LookupUserId  string `protobuf:"bytes,5,opt,name=lookup_user_id,json=lookupUserId,proto3" json:"lookup_user_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListUsersRequest) Reset() {
@@ -975,6 +1016,13 @@ func (x *ListUsersRequest) GetPageToken() string {
 func (x *ListUsersRequest) GetLookupTenantId() string {
 	if x != nil {
 		return x.LookupTenantId
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetLookupUserId() string {
+	if x != nil {
+		return x.LookupUserId
 	}
 	return ""
 }
@@ -1178,7 +1226,16 @@ func (x *CreateTenantRequest) GetTenant() *Tenant {
 type UpdateTenantRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The tenant's new state, addressed by `tenant.id`; required.
-	Tenant        *Tenant `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	Tenant *Tenant `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The fields of `tenant` to change, by proto field name: `name`,
+	// `variables`, `org_id`. Fields it does not name keep their stored values
+	// whatever the request holds, and are not validated. No mask, an empty one,
+	// or `*` alone changes every mutable field, as the SDK's whole-object
+	// replace does. A named `org_id` must be empty or the tenant's current
+	// organization (else INVALID_ARGUMENT), as above. An unknown path, `id`,
+	// `created_at`, `updated_at`, or `*` beside other paths is INVALID_ARGUMENT
+	// naming `update_mask`.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1216,6 +1273,13 @@ func (*UpdateTenantRequest) Descriptor() ([]byte, []int) {
 func (x *UpdateTenantRequest) GetTenant() *Tenant {
 	if x != nil {
 		return x.Tenant
+	}
+	return nil
+}
+
+func (x *UpdateTenantRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
 	}
 	return nil
 }
@@ -1521,7 +1585,14 @@ func (x *CreateOrganizationRequest) GetOrganization() *Organization {
 type UpdateOrganizationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The organization's new state, addressed by `organization.id`; required.
-	Organization  *Organization `protobuf:"bytes,1,opt,name=organization,proto3" json:"organization,omitempty"`
+	Organization *Organization `protobuf:"bytes,1,opt,name=organization,proto3" json:"organization,omitempty"`
+	// The fields of `organization` to change, by proto field name: `name`,
+	// `variables`. Fields it does not name keep their stored values whatever
+	// the request holds, and are not validated. No mask, an empty one, or `*`
+	// alone changes both, as the SDK's whole-object replace does. An unknown
+	// path, `id`, `created_at`, `updated_at`, or `*` beside other paths is
+	// INVALID_ARGUMENT naming `update_mask`.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1559,6 +1630,13 @@ func (*UpdateOrganizationRequest) Descriptor() ([]byte, []int) {
 func (x *UpdateOrganizationRequest) GetOrganization() *Organization {
 	if x != nil {
 		return x.Organization
+	}
+	return nil
+}
+
+func (x *UpdateOrganizationRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
 	}
 	return nil
 }
@@ -1724,7 +1802,7 @@ var File_roster_v1_user_proto protoreflect.FileDescriptor
 
 const file_roster_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x14roster/v1/user.proto\x12\troster.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"v\n" +
+	"\x14roster/v1/user.proto\x12\troster.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\"v\n" +
 	"\tAccessKey\x12\x1d\n" +
 	"\n" +
 	"access_key\x18\x01 \x01(\tR\taccessKey\x12\x17\n" +
@@ -1741,9 +1819,10 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"\x14GetAccessKeyResponse\x125\n" +
 	"\vaccess_keys\x18\x01 \x03(\v2\x14.roster.v1.AccessKeyR\n" +
 	"accessKeys\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"P\n" +
 	"\x13DelAccessKeyRequest\x12\x14\n" +
-	"\x05names\x18\x01 \x03(\tR\x05names\"\x16\n" +
+	"\x05names\x18\x01 \x03(\tR\x05names\x12#\n" +
+	"\rallow_missing\x18\x02 \x01(\bR\fallowMissing\"\x16\n" +
 	"\x14DelAccessKeyResponse\"\x14\n" +
 	"\x12GetUserInfoRequest\"\x87\x01\n" +
 	"\x13GetUserInfoResponse\x12\x0e\n" +
@@ -1773,15 +1852,18 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"\x11CreateUserRequest\x12#\n" +
 	"\x04user\x18\x01 \x01(\v2\x0f.roster.v1.UserR\x04user\"#\n" +
 	"\x11DeleteUserRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"8\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"u\n" +
 	"\x11UpdateUserRequest\x12#\n" +
-	"\x04user\x18\x01 \x01(\v2\x0f.roster.v1.UserR\x04user\"\x9c\x01\n" +
+	"\x04user\x18\x01 \x01(\v2\x0f.roster.v1.UserR\x04user\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"\xc2\x01\n" +
 	"\x10ListUsersRequest\x12\"\n" +
 	"\rlookup_org_id\x18\x01 \x01(\tR\vlookupOrgId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12(\n" +
-	"\x10lookup_tenant_id\x18\x04 \x01(\tR\x0elookupTenantId\"b\n" +
+	"\x10lookup_tenant_id\x18\x04 \x01(\tR\x0elookupTenantId\x12$\n" +
+	"\x0elookup_user_id\x18\x05 \x01(\tR\flookupUserId\"b\n" +
 	"\x11ListUsersResponse\x12%\n" +
 	"\x05users\x18\x01 \x03(\v2\x0f.roster.v1.UserR\x05users\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb8\x01\n" +
@@ -1795,9 +1877,11 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\x06 \x01(\x03R\tupdatedAt\"@\n" +
 	"\x13CreateTenantRequest\x12)\n" +
-	"\x06tenant\x18\x01 \x01(\v2\x11.roster.v1.TenantR\x06tenant\"@\n" +
+	"\x06tenant\x18\x01 \x01(\v2\x11.roster.v1.TenantR\x06tenant\"}\n" +
 	"\x13UpdateTenantRequest\x12)\n" +
-	"\x06tenant\x18\x01 \x01(\v2\x11.roster.v1.TenantR\x06tenant\"%\n" +
+	"\x06tenant\x18\x01 \x01(\v2\x11.roster.v1.TenantR\x06tenant\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"%\n" +
 	"\x13DeleteTenantRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"t\n" +
 	"\x12ListTenantsRequest\x12\"\n" +
@@ -1817,9 +1901,11 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\x05 \x01(\x03R\tupdatedAt\"X\n" +
 	"\x19CreateOrganizationRequest\x12;\n" +
-	"\forganization\x18\x01 \x01(\v2\x17.roster.v1.OrganizationR\forganization\"X\n" +
+	"\forganization\x18\x01 \x01(\v2\x17.roster.v1.OrganizationR\forganization\"\x95\x01\n" +
 	"\x19UpdateOrganizationRequest\x12;\n" +
-	"\forganization\x18\x01 \x01(\v2\x17.roster.v1.OrganizationR\forganization\"+\n" +
+	"\forganization\x18\x01 \x01(\v2\x17.roster.v1.OrganizationR\forganization\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"+\n" +
 	"\x19DeleteOrganizationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"V\n" +
 	"\x18ListOrganizationsRequest\x12\x1b\n" +
@@ -1897,6 +1983,7 @@ var file_roster_v1_user_proto_goTypes = []any{
 	(*ListOrganizationsRequest)(nil),  // 27: roster.v1.ListOrganizationsRequest
 	(*ListOrganizationsResponse)(nil), // 28: roster.v1.ListOrganizationsResponse
 	(*structpb.Struct)(nil),           // 29: google.protobuf.Struct
+	(*fieldmaskpb.FieldMask)(nil),     // 30: google.protobuf.FieldMask
 }
 var file_roster_v1_user_proto_depIdxs = []int32{
 	0,  // 0: roster.v1.GetAccessKeyResponse.access_keys:type_name -> roster.v1.AccessKey
@@ -1905,54 +1992,57 @@ var file_roster_v1_user_proto_depIdxs = []int32{
 	29, // 3: roster.v1.User.variables:type_name -> google.protobuf.Struct
 	10, // 4: roster.v1.CreateUserRequest.user:type_name -> roster.v1.User
 	10, // 5: roster.v1.UpdateUserRequest.user:type_name -> roster.v1.User
-	10, // 6: roster.v1.ListUsersResponse.users:type_name -> roster.v1.User
-	29, // 7: roster.v1.Tenant.variables:type_name -> google.protobuf.Struct
-	17, // 8: roster.v1.CreateTenantRequest.tenant:type_name -> roster.v1.Tenant
-	17, // 9: roster.v1.UpdateTenantRequest.tenant:type_name -> roster.v1.Tenant
-	17, // 10: roster.v1.ListTenantsResponse.tenants:type_name -> roster.v1.Tenant
-	29, // 11: roster.v1.Organization.variables:type_name -> google.protobuf.Struct
-	23, // 12: roster.v1.CreateOrganizationRequest.organization:type_name -> roster.v1.Organization
-	23, // 13: roster.v1.UpdateOrganizationRequest.organization:type_name -> roster.v1.Organization
-	23, // 14: roster.v1.ListOrganizationsResponse.organizations:type_name -> roster.v1.Organization
-	1,  // 15: roster.v1.UserService.CreateAccessKey:input_type -> roster.v1.CreateAccessKeyRequest
-	2,  // 16: roster.v1.UserService.ListAccessKeys:input_type -> roster.v1.GetAccessKeyRequest
-	4,  // 17: roster.v1.UserService.DeleteAccessKey:input_type -> roster.v1.DelAccessKeyRequest
-	6,  // 18: roster.v1.UserService.GetInfo:input_type -> roster.v1.GetUserInfoRequest
-	8,  // 19: roster.v1.UserService.UpdateConfig:input_type -> roster.v1.UpdateConfigRequest
-	12, // 20: roster.v1.UserService.CreateUser:input_type -> roster.v1.CreateUserRequest
-	13, // 21: roster.v1.UserService.DeleteUser:input_type -> roster.v1.DeleteUserRequest
-	14, // 22: roster.v1.UserService.UpdateUser:input_type -> roster.v1.UpdateUserRequest
-	15, // 23: roster.v1.UserService.ListUsers:input_type -> roster.v1.ListUsersRequest
-	18, // 24: roster.v1.UserService.CreateTenant:input_type -> roster.v1.CreateTenantRequest
-	19, // 25: roster.v1.UserService.UpdateTenant:input_type -> roster.v1.UpdateTenantRequest
-	20, // 26: roster.v1.UserService.DeleteTenant:input_type -> roster.v1.DeleteTenantRequest
-	21, // 27: roster.v1.UserService.ListTenants:input_type -> roster.v1.ListTenantsRequest
-	24, // 28: roster.v1.UserService.CreateOrganization:input_type -> roster.v1.CreateOrganizationRequest
-	25, // 29: roster.v1.UserService.UpdateOrganization:input_type -> roster.v1.UpdateOrganizationRequest
-	26, // 30: roster.v1.UserService.DeleteOrganization:input_type -> roster.v1.DeleteOrganizationRequest
-	27, // 31: roster.v1.UserService.ListOrganizations:input_type -> roster.v1.ListOrganizationsRequest
-	3,  // 32: roster.v1.UserService.CreateAccessKey:output_type -> roster.v1.GetAccessKeyResponse
-	3,  // 33: roster.v1.UserService.ListAccessKeys:output_type -> roster.v1.GetAccessKeyResponse
-	5,  // 34: roster.v1.UserService.DeleteAccessKey:output_type -> roster.v1.DelAccessKeyResponse
-	7,  // 35: roster.v1.UserService.GetInfo:output_type -> roster.v1.GetUserInfoResponse
-	9,  // 36: roster.v1.UserService.UpdateConfig:output_type -> roster.v1.UpdateConfigResponse
-	11, // 37: roster.v1.UserService.CreateUser:output_type -> roster.v1.CommonResponse
-	11, // 38: roster.v1.UserService.DeleteUser:output_type -> roster.v1.CommonResponse
-	11, // 39: roster.v1.UserService.UpdateUser:output_type -> roster.v1.CommonResponse
-	16, // 40: roster.v1.UserService.ListUsers:output_type -> roster.v1.ListUsersResponse
-	11, // 41: roster.v1.UserService.CreateTenant:output_type -> roster.v1.CommonResponse
-	11, // 42: roster.v1.UserService.UpdateTenant:output_type -> roster.v1.CommonResponse
-	11, // 43: roster.v1.UserService.DeleteTenant:output_type -> roster.v1.CommonResponse
-	22, // 44: roster.v1.UserService.ListTenants:output_type -> roster.v1.ListTenantsResponse
-	11, // 45: roster.v1.UserService.CreateOrganization:output_type -> roster.v1.CommonResponse
-	11, // 46: roster.v1.UserService.UpdateOrganization:output_type -> roster.v1.CommonResponse
-	11, // 47: roster.v1.UserService.DeleteOrganization:output_type -> roster.v1.CommonResponse
-	28, // 48: roster.v1.UserService.ListOrganizations:output_type -> roster.v1.ListOrganizationsResponse
-	32, // [32:49] is the sub-list for method output_type
-	15, // [15:32] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	30, // 6: roster.v1.UpdateUserRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 7: roster.v1.ListUsersResponse.users:type_name -> roster.v1.User
+	29, // 8: roster.v1.Tenant.variables:type_name -> google.protobuf.Struct
+	17, // 9: roster.v1.CreateTenantRequest.tenant:type_name -> roster.v1.Tenant
+	17, // 10: roster.v1.UpdateTenantRequest.tenant:type_name -> roster.v1.Tenant
+	30, // 11: roster.v1.UpdateTenantRequest.update_mask:type_name -> google.protobuf.FieldMask
+	17, // 12: roster.v1.ListTenantsResponse.tenants:type_name -> roster.v1.Tenant
+	29, // 13: roster.v1.Organization.variables:type_name -> google.protobuf.Struct
+	23, // 14: roster.v1.CreateOrganizationRequest.organization:type_name -> roster.v1.Organization
+	23, // 15: roster.v1.UpdateOrganizationRequest.organization:type_name -> roster.v1.Organization
+	30, // 16: roster.v1.UpdateOrganizationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	23, // 17: roster.v1.ListOrganizationsResponse.organizations:type_name -> roster.v1.Organization
+	1,  // 18: roster.v1.UserService.CreateAccessKey:input_type -> roster.v1.CreateAccessKeyRequest
+	2,  // 19: roster.v1.UserService.ListAccessKeys:input_type -> roster.v1.GetAccessKeyRequest
+	4,  // 20: roster.v1.UserService.DeleteAccessKey:input_type -> roster.v1.DelAccessKeyRequest
+	6,  // 21: roster.v1.UserService.GetInfo:input_type -> roster.v1.GetUserInfoRequest
+	8,  // 22: roster.v1.UserService.UpdateConfig:input_type -> roster.v1.UpdateConfigRequest
+	12, // 23: roster.v1.UserService.CreateUser:input_type -> roster.v1.CreateUserRequest
+	13, // 24: roster.v1.UserService.DeleteUser:input_type -> roster.v1.DeleteUserRequest
+	14, // 25: roster.v1.UserService.UpdateUser:input_type -> roster.v1.UpdateUserRequest
+	15, // 26: roster.v1.UserService.ListUsers:input_type -> roster.v1.ListUsersRequest
+	18, // 27: roster.v1.UserService.CreateTenant:input_type -> roster.v1.CreateTenantRequest
+	19, // 28: roster.v1.UserService.UpdateTenant:input_type -> roster.v1.UpdateTenantRequest
+	20, // 29: roster.v1.UserService.DeleteTenant:input_type -> roster.v1.DeleteTenantRequest
+	21, // 30: roster.v1.UserService.ListTenants:input_type -> roster.v1.ListTenantsRequest
+	24, // 31: roster.v1.UserService.CreateOrganization:input_type -> roster.v1.CreateOrganizationRequest
+	25, // 32: roster.v1.UserService.UpdateOrganization:input_type -> roster.v1.UpdateOrganizationRequest
+	26, // 33: roster.v1.UserService.DeleteOrganization:input_type -> roster.v1.DeleteOrganizationRequest
+	27, // 34: roster.v1.UserService.ListOrganizations:input_type -> roster.v1.ListOrganizationsRequest
+	3,  // 35: roster.v1.UserService.CreateAccessKey:output_type -> roster.v1.GetAccessKeyResponse
+	3,  // 36: roster.v1.UserService.ListAccessKeys:output_type -> roster.v1.GetAccessKeyResponse
+	5,  // 37: roster.v1.UserService.DeleteAccessKey:output_type -> roster.v1.DelAccessKeyResponse
+	7,  // 38: roster.v1.UserService.GetInfo:output_type -> roster.v1.GetUserInfoResponse
+	9,  // 39: roster.v1.UserService.UpdateConfig:output_type -> roster.v1.UpdateConfigResponse
+	11, // 40: roster.v1.UserService.CreateUser:output_type -> roster.v1.CommonResponse
+	11, // 41: roster.v1.UserService.DeleteUser:output_type -> roster.v1.CommonResponse
+	11, // 42: roster.v1.UserService.UpdateUser:output_type -> roster.v1.CommonResponse
+	16, // 43: roster.v1.UserService.ListUsers:output_type -> roster.v1.ListUsersResponse
+	11, // 44: roster.v1.UserService.CreateTenant:output_type -> roster.v1.CommonResponse
+	11, // 45: roster.v1.UserService.UpdateTenant:output_type -> roster.v1.CommonResponse
+	11, // 46: roster.v1.UserService.DeleteTenant:output_type -> roster.v1.CommonResponse
+	22, // 47: roster.v1.UserService.ListTenants:output_type -> roster.v1.ListTenantsResponse
+	11, // 48: roster.v1.UserService.CreateOrganization:output_type -> roster.v1.CommonResponse
+	11, // 49: roster.v1.UserService.UpdateOrganization:output_type -> roster.v1.CommonResponse
+	11, // 50: roster.v1.UserService.DeleteOrganization:output_type -> roster.v1.CommonResponse
+	28, // 51: roster.v1.UserService.ListOrganizations:output_type -> roster.v1.ListOrganizationsResponse
+	35, // [35:52] is the sub-list for method output_type
+	18, // [18:35] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_roster_v1_user_proto_init() }

@@ -96,10 +96,12 @@ type UserServiceClient interface {
 	// redacted (`rk_…` and its last 4 characters).
 	// Errors: INVALID_ARGUMENT (page_size, page_token).
 	ListAccessKeys(ctx context.Context, in *GetAccessKeyRequest, opts ...grpc.CallOption) (*GetAccessKeyResponse, error)
-	// Deletes the named access keys of the calling user, all or none. A deleted
-	// key fails its very next call.
-	// Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (a name the
-	// caller has no key of; then nothing is deleted).
+	// Deletes the named access keys of the calling user, all or none, in one
+	// transaction. A deleted key fails its very next call. With
+	// `allow_missing`, names the caller has no key of are skipped.
+	// Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (without
+	// `allow_missing`: a name the caller has no key of; then nothing is
+	// deleted).
 	DeleteAccessKey(ctx context.Context, in *DelAccessKeyRequest, opts ...grpc.CallOption) (*DelAccessKeyResponse, error)
 	// Returns the calling user: id, name, email, roles in the order given and
 	// the union of their permissions, sorted and without duplicates.
@@ -122,14 +124,16 @@ type UserServiceClient interface {
 	// user ranks above the caller), NOT_FOUND, FAILED_PRECONDITION (deleting
 	// oneself, or the last super-admin).
 	DeleteUser(ctx context.Context, in *DeleteUserRequest, opts ...grpc.CallOption) (*CommonResponse, error)
-	// Replaces every mutable field of a user (name, email, tenant_id, org_id,
-	// variables, roles) with the request's; an empty `org_id` keeps the current
-	// organization. Moving a user to another organization needs super-admin.
-	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
-	// FAILED_PRECONDITION (demoting the last super-admin).
+	// Replaces the mutable fields of a user (name, email, tenant_id, org_id,
+	// variables, roles) with the request's: every one, or those `update_mask`
+	// names; an empty `org_id` keeps the current organization. Moving a user
+	// to another organization needs super-admin.
+	// Errors: INVALID_ARGUMENT (user fields, update_mask), PERMISSION_DENIED,
+	// NOT_FOUND, FAILED_PRECONDITION (demoting the last super-admin).
 	UpdateUser(ctx context.Context, in *UpdateUserRequest, opts ...grpc.CallOption) (*CommonResponse, error)
-	// Lists users of an organization (or of one of its tenants), sorted by id.
-	// A tenant-admin sees its own tenant's users.
+	// Lists users of an organization (or of one of its tenants), sorted by id;
+	// with `lookup_user_id`, only that user. A tenant-admin sees its own
+	// tenant's users.
 	// Errors: INVALID_ARGUMENT (page_size, page_token, lookup ids),
 	// PERMISSION_DENIED, NOT_FOUND (organization or tenant).
 	ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error)
@@ -138,9 +142,11 @@ type UserServiceClient interface {
 	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND (organization),
 	// ALREADY_EXISTS (id).
 	CreateTenant(ctx context.Context, in *CreateTenantRequest, opts ...grpc.CallOption) (*CommonResponse, error)
-	// Replaces a tenant's name and variables. A tenant's organization never
-	// changes: an empty `org_id` keeps it, another one is INVALID_ARGUMENT.
-	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+	// Replaces a tenant's name and variables (both, or those `update_mask`
+	// names). A tenant's organization never changes: an empty `org_id` keeps
+	// it, another one is INVALID_ARGUMENT.
+	// Errors: INVALID_ARGUMENT (tenant fields, update_mask), PERMISSION_DENIED,
+	// NOT_FOUND.
 	UpdateTenant(ctx context.Context, in *UpdateTenantRequest, opts ...grpc.CallOption) (*CommonResponse, error)
 	// Deletes a tenant that has no users.
 	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
@@ -153,9 +159,10 @@ type UserServiceClient interface {
 	// Creates an organization. Super-admin only.
 	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, ALREADY_EXISTS (id).
 	CreateOrganization(ctx context.Context, in *CreateOrganizationRequest, opts ...grpc.CallOption) (*CommonResponse, error)
-	// Replaces an organization's name and variables. Super-admin, or org-admin
-	// of that organization.
-	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+	// Replaces an organization's name and variables (both, or those
+	// `update_mask` names). Super-admin, or org-admin of that organization.
+	// Errors: INVALID_ARGUMENT (organization fields, update_mask),
+	// PERMISSION_DENIED, NOT_FOUND.
 	UpdateOrganization(ctx context.Context, in *UpdateOrganizationRequest, opts ...grpc.CallOption) (*CommonResponse, error)
 	// Deletes an organization that has no tenants and no users. Super-admin
 	// only.
@@ -367,10 +374,12 @@ type UserServiceServer interface {
 	// redacted (`rk_…` and its last 4 characters).
 	// Errors: INVALID_ARGUMENT (page_size, page_token).
 	ListAccessKeys(context.Context, *GetAccessKeyRequest) (*GetAccessKeyResponse, error)
-	// Deletes the named access keys of the calling user, all or none. A deleted
-	// key fails its very next call.
-	// Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (a name the
-	// caller has no key of; then nothing is deleted).
+	// Deletes the named access keys of the calling user, all or none, in one
+	// transaction. A deleted key fails its very next call. With
+	// `allow_missing`, names the caller has no key of are skipped.
+	// Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (without
+	// `allow_missing`: a name the caller has no key of; then nothing is
+	// deleted).
 	DeleteAccessKey(context.Context, *DelAccessKeyRequest) (*DelAccessKeyResponse, error)
 	// Returns the calling user: id, name, email, roles in the order given and
 	// the union of their permissions, sorted and without duplicates.
@@ -393,14 +402,16 @@ type UserServiceServer interface {
 	// user ranks above the caller), NOT_FOUND, FAILED_PRECONDITION (deleting
 	// oneself, or the last super-admin).
 	DeleteUser(context.Context, *DeleteUserRequest) (*CommonResponse, error)
-	// Replaces every mutable field of a user (name, email, tenant_id, org_id,
-	// variables, roles) with the request's; an empty `org_id` keeps the current
-	// organization. Moving a user to another organization needs super-admin.
-	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
-	// FAILED_PRECONDITION (demoting the last super-admin).
+	// Replaces the mutable fields of a user (name, email, tenant_id, org_id,
+	// variables, roles) with the request's: every one, or those `update_mask`
+	// names; an empty `org_id` keeps the current organization. Moving a user
+	// to another organization needs super-admin.
+	// Errors: INVALID_ARGUMENT (user fields, update_mask), PERMISSION_DENIED,
+	// NOT_FOUND, FAILED_PRECONDITION (demoting the last super-admin).
 	UpdateUser(context.Context, *UpdateUserRequest) (*CommonResponse, error)
-	// Lists users of an organization (or of one of its tenants), sorted by id.
-	// A tenant-admin sees its own tenant's users.
+	// Lists users of an organization (or of one of its tenants), sorted by id;
+	// with `lookup_user_id`, only that user. A tenant-admin sees its own
+	// tenant's users.
 	// Errors: INVALID_ARGUMENT (page_size, page_token, lookup ids),
 	// PERMISSION_DENIED, NOT_FOUND (organization or tenant).
 	ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error)
@@ -409,9 +420,11 @@ type UserServiceServer interface {
 	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND (organization),
 	// ALREADY_EXISTS (id).
 	CreateTenant(context.Context, *CreateTenantRequest) (*CommonResponse, error)
-	// Replaces a tenant's name and variables. A tenant's organization never
-	// changes: an empty `org_id` keeps it, another one is INVALID_ARGUMENT.
-	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+	// Replaces a tenant's name and variables (both, or those `update_mask`
+	// names). A tenant's organization never changes: an empty `org_id` keeps
+	// it, another one is INVALID_ARGUMENT.
+	// Errors: INVALID_ARGUMENT (tenant fields, update_mask), PERMISSION_DENIED,
+	// NOT_FOUND.
 	UpdateTenant(context.Context, *UpdateTenantRequest) (*CommonResponse, error)
 	// Deletes a tenant that has no users.
 	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
@@ -424,9 +437,10 @@ type UserServiceServer interface {
 	// Creates an organization. Super-admin only.
 	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, ALREADY_EXISTS (id).
 	CreateOrganization(context.Context, *CreateOrganizationRequest) (*CommonResponse, error)
-	// Replaces an organization's name and variables. Super-admin, or org-admin
-	// of that organization.
-	// Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+	// Replaces an organization's name and variables (both, or those
+	// `update_mask` names). Super-admin, or org-admin of that organization.
+	// Errors: INVALID_ARGUMENT (organization fields, update_mask),
+	// PERMISSION_DENIED, NOT_FOUND.
 	UpdateOrganization(context.Context, *UpdateOrganizationRequest) (*CommonResponse, error)
 	// Deletes an organization that has no tenants and no users. Super-admin
 	// only.

@@ -1,4 +1,5 @@
 from google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -43,10 +44,12 @@ class GetAccessKeyResponse(_message.Message):
     def __init__(self, access_keys: _Optional[_Iterable[_Union[AccessKey, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class DelAccessKeyRequest(_message.Message):
-    __slots__ = ("names",)
+    __slots__ = ("names", "allow_missing")
     NAMES_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_MISSING_FIELD_NUMBER: _ClassVar[int]
     names: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, names: _Optional[_Iterable[str]] = ...) -> None: ...
+    allow_missing: bool
+    def __init__(self, names: _Optional[_Iterable[str]] = ..., allow_missing: bool = ...) -> None: ...
 
 class DelAccessKeyResponse(_message.Message):
     __slots__ = ()
@@ -123,22 +126,26 @@ class DeleteUserRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class UpdateUserRequest(_message.Message):
-    __slots__ = ("user",)
+    __slots__ = ("user", "update_mask")
     USER_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     user: User
-    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class ListUsersRequest(_message.Message):
-    __slots__ = ("lookup_org_id", "page_size", "page_token", "lookup_tenant_id")
+    __slots__ = ("lookup_org_id", "page_size", "page_token", "lookup_tenant_id", "lookup_user_id")
     LOOKUP_ORG_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LOOKUP_TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    LOOKUP_USER_ID_FIELD_NUMBER: _ClassVar[int]
     lookup_org_id: str
     page_size: int
     page_token: str
     lookup_tenant_id: str
-    def __init__(self, lookup_org_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., lookup_tenant_id: _Optional[str] = ...) -> None: ...
+    lookup_user_id: str
+    def __init__(self, lookup_org_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., lookup_tenant_id: _Optional[str] = ..., lookup_user_id: _Optional[str] = ...) -> None: ...
 
 class ListUsersResponse(_message.Message):
     __slots__ = ("users", "next_page_token")
@@ -171,10 +178,12 @@ class CreateTenantRequest(_message.Message):
     def __init__(self, tenant: _Optional[_Union[Tenant, _Mapping]] = ...) -> None: ...
 
 class UpdateTenantRequest(_message.Message):
-    __slots__ = ("tenant",)
+    __slots__ = ("tenant", "update_mask")
     TENANT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     tenant: Tenant
-    def __init__(self, tenant: _Optional[_Union[Tenant, _Mapping]] = ...) -> None: ...
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, tenant: _Optional[_Union[Tenant, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class DeleteTenantRequest(_message.Message):
     __slots__ = ("id",)
@@ -221,10 +230,12 @@ class CreateOrganizationRequest(_message.Message):
     def __init__(self, organization: _Optional[_Union[Organization, _Mapping]] = ...) -> None: ...
 
 class UpdateOrganizationRequest(_message.Message):
-    __slots__ = ("organization",)
+    __slots__ = ("organization", "update_mask")
     ORGANIZATION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     organization: Organization
-    def __init__(self, organization: _Optional[_Union[Organization, _Mapping]] = ...) -> None: ...
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, organization: _Optional[_Union[Organization, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class DeleteOrganizationRequest(_message.Message):
     __slots__ = ("id",)

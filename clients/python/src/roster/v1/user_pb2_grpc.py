@@ -158,10 +158,12 @@ class UserServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def DeleteAccessKey(self, request, context):
-        """Deletes the named access keys of the calling user, all or none. A deleted
-        key fails its very next call.
-        Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (a name the
-        caller has no key of; then nothing is deleted).
+        """Deletes the named access keys of the calling user, all or none, in one
+        transaction. A deleted key fails its very next call. With
+        `allow_missing`, names the caller has no key of are skipped.
+        Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (without
+        `allow_missing`: a name the caller has no key of; then nothing is
+        deleted).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -209,19 +211,21 @@ class UserServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def UpdateUser(self, request, context):
-        """Replaces every mutable field of a user (name, email, tenant_id, org_id,
-        variables, roles) with the request's; an empty `org_id` keeps the current
-        organization. Moving a user to another organization needs super-admin.
-        Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
-        FAILED_PRECONDITION (demoting the last super-admin).
+        """Replaces the mutable fields of a user (name, email, tenant_id, org_id,
+        variables, roles) with the request's: every one, or those `update_mask`
+        names; an empty `org_id` keeps the current organization. Moving a user
+        to another organization needs super-admin.
+        Errors: INVALID_ARGUMENT (user fields, update_mask), PERMISSION_DENIED,
+        NOT_FOUND, FAILED_PRECONDITION (demoting the last super-admin).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListUsers(self, request, context):
-        """Lists users of an organization (or of one of its tenants), sorted by id.
-        A tenant-admin sees its own tenant's users.
+        """Lists users of an organization (or of one of its tenants), sorted by id;
+        with `lookup_user_id`, only that user. A tenant-admin sees its own
+        tenant's users.
         Errors: INVALID_ARGUMENT (page_size, page_token, lookup ids),
         PERMISSION_DENIED, NOT_FOUND (organization or tenant).
         """
@@ -240,9 +244,11 @@ class UserServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def UpdateTenant(self, request, context):
-        """Replaces a tenant's name and variables. A tenant's organization never
-        changes: an empty `org_id` keeps it, another one is INVALID_ARGUMENT.
-        Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+        """Replaces a tenant's name and variables (both, or those `update_mask`
+        names). A tenant's organization never changes: an empty `org_id` keeps
+        it, another one is INVALID_ARGUMENT.
+        Errors: INVALID_ARGUMENT (tenant fields, update_mask), PERMISSION_DENIED,
+        NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -275,9 +281,10 @@ class UserServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def UpdateOrganization(self, request, context):
-        """Replaces an organization's name and variables. Super-admin, or org-admin
-        of that organization.
-        Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+        """Replaces an organization's name and variables (both, or those
+        `update_mask` names). Super-admin, or org-admin of that organization.
+        Errors: INVALID_ARGUMENT (organization fields, update_mask),
+        PERMISSION_DENIED, NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

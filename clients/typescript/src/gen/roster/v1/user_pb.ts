@@ -42,14 +42,15 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file roster/v1/user.proto.
  */
 export const file_roster_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChRyb3N0ZXIvdjEvdXNlci5wcm90bxIJcm9zdGVyLnYxIlIKCUFjY2Vzc0tleRISCgphY2Nlc3Nfa2V5GAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRISCgpjcmVhdGVkX2F0GAQgASgDIiYKFkNyZWF0ZUFjY2Vzc0tleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSI8ChNHZXRBY2Nlc3NLZXlSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIloKFEdldEFjY2Vzc0tleVJlc3BvbnNlEikKC2FjY2Vzc19rZXlzGAEgAygLMhQucm9zdGVyLnYxLkFjY2Vzc0tleRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJAoTRGVsQWNjZXNzS2V5UmVxdWVzdBINCgVuYW1lcxgBIAMoCSIWChREZWxBY2Nlc3NLZXlSZXNwb25zZSIUChJHZXRVc2VySW5mb1JlcXVlc3QiYgoTR2V0VXNlckluZm9SZXNwb25zZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg0KBWVtYWlsGAMgASgJEg0KBXJvbGVzGAQgAygJEhMKC3Blcm1pc3Npb25zGAUgAygJIlAKE1VwZGF0ZUNvbmZpZ1JlcXVlc3QSKAoHdXBkYXRlZBgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDwoHZGVsZXRlZBgCIAMoCSJAChRVcGRhdGVDb25maWdSZXNwb25zZRIoCgdjb25maWdzGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCK1AQoEVXNlchIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXRlbmFudF9pZBgDIAEoCRIOCgZvcmdfaWQYBCABKAkSKgoJdmFyaWFibGVzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVyb2xlcxgGIAMoCRINCgVlbWFpbBgHIAEoCRISCgpjcmVhdGVkX2F0GAggASgDEhIKCnVwZGF0ZWRfYXQYCSABKAMiEAoOQ29tbW9uUmVzcG9uc2UiMgoRQ3JlYXRlVXNlclJlcXVlc3QSHQoEdXNlchgBIAEoCzIPLnJvc3Rlci52MS5Vc2VyIh8KEURlbGV0ZVVzZXJSZXF1ZXN0EgoKAmlkGAEgASgJIjIKEVVwZGF0ZVVzZXJSZXF1ZXN0Eh0KBHVzZXIYASABKAsyDy5yb3N0ZXIudjEuVXNlciJqChBMaXN0VXNlcnNSZXF1ZXN0EhUKDWxvb2t1cF9vcmdfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSGAoQbG9va3VwX3RlbmFudF9pZBgEIAEoCSJMChFMaXN0VXNlcnNSZXNwb25zZRIeCgV1c2VycxgBIAMoCzIPLnJvc3Rlci52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKGAQoGVGVuYW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGb3JnX2lkGAMgASgJEioKCXZhcmlhYmxlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKY3JlYXRlZF9hdBgFIAEoAxISCgp1cGRhdGVkX2F0GAYgASgDIjgKE0NyZWF0ZVRlbmFudFJlcXVlc3QSIQoGdGVuYW50GAEgASgLMhEucm9zdGVyLnYxLlRlbmFudCI4ChNVcGRhdGVUZW5hbnRSZXF1ZXN0EiEKBnRlbmFudBgBIAEoCzIRLnJvc3Rlci52MS5UZW5hbnQiIQoTRGVsZXRlVGVuYW50UmVxdWVzdBIKCgJpZBgBIAEoCSJSChJMaXN0VGVuYW50c1JlcXVlc3QSFQoNbG9va3VwX29yZ19pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJSChNMaXN0VGVuYW50c1Jlc3BvbnNlEiIKB3RlbmFudHMYASADKAsyES5yb3N0ZXIudjEuVGVuYW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ8CgxPcmdhbml6YXRpb24SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIqCgl2YXJpYWJsZXMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCmNyZWF0ZWRfYXQYBCABKAMSEgoKdXBkYXRlZF9hdBgFIAEoAyJKChlDcmVhdGVPcmdhbml6YXRpb25SZXF1ZXN0Ei0KDG9yZ2FuaXphdGlvbhgBIAEoCzIXLnJvc3Rlci52MS5Pcmdhbml6YXRpb24iSgoZVXBkYXRlT3JnYW5pemF0aW9uUmVxdWVzdBItCgxvcmdhbml6YXRpb24YASABKAsyFy5yb3N0ZXIudjEuT3JnYW5pemF0aW9uIicKGURlbGV0ZU9yZ2FuaXphdGlvblJlcXVlc3QSCgoCaWQYASABKAkiQQoYTGlzdE9yZ2FuaXphdGlvbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImQKGUxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USLgoNb3JnYW5pemF0aW9ucxgBIAMoCzIXLnJvc3Rlci52MS5Pcmdhbml6YXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMtQOCgtVc2VyU2VydmljZRJxCg9DcmVhdGVBY2Nlc3NLZXkSIS5yb3N0ZXIudjEuQ3JlYXRlQWNjZXNzS2V5UmVxdWVzdBofLnJvc3Rlci52MS5HZXRBY2Nlc3NLZXlSZXNwb25zZSIagtPkkwIUOgEqIg8vYXBpL2NyZWF0ZS1rZXkScwoOTGlzdEFjY2Vzc0tleXMSHi5yb3N0ZXIudjEuR2V0QWNjZXNzS2V5UmVxdWVzdBofLnJvc3Rlci52MS5HZXRBY2Nlc3NLZXlSZXNwb25zZSIggtPkkwIaOgEqIhUvYXBpL2xpc3QtYWNjZXNzLWtleXMSdgoPRGVsZXRlQWNjZXNzS2V5Eh4ucm9zdGVyLnYxLkRlbEFjY2Vzc0tleVJlcXVlc3QaHy5yb3N0ZXIudjEuRGVsQWNjZXNzS2V5UmVzcG9uc2UiIoLT5JMCHDoBKiIXL2FwaS9kZWxldGUtYWNjZXNzLWtleXMSZwoHR2V0SW5mbxIdLnJvc3Rlci52MS5HZXRVc2VySW5mb1JlcXVlc3QaHi5yb3N0ZXIudjEuR2V0VXNlckluZm9SZXNwb25zZSIdgtPkkwIXOgEqIhIvYXBpL2dldC11c2VyLWluZm8SbgoMVXBkYXRlQ29uZmlnEh4ucm9zdGVyLnYxLlVwZGF0ZUNvbmZpZ1JlcXVlc3QaHy5yb3N0ZXIudjEuVXBkYXRlQ29uZmlnUmVzcG9uc2UiHYLT5JMCFzoBKiISL2FwaS91cGRhdGUtY29uZmlnEmIKCkNyZWF0ZVVzZXISHC5yb3N0ZXIudjEuQ3JlYXRlVXNlclJlcXVlc3QaGS5yb3N0ZXIudjEuQ29tbW9uUmVzcG9uc2UiG4LT5JMCFToBKiIQL2FwaS9jcmVhdGUtdXNlchJiCgpEZWxldGVVc2VyEhwucm9zdGVyLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0Ghkucm9zdGVyLnYxLkNvbW1vblJlc3BvbnNlIhuC0+STAhU6ASoiEC9hcGkvZGVsZXRlLXVzZXISYgoKVXBkYXRlVXNlchIcLnJvc3Rlci52MS5VcGRhdGVVc2VyUmVxdWVzdBoZLnJvc3Rlci52MS5Db21tb25SZXNwb25zZSIbgtPkkwIVOgEqIhAvYXBpL3VwZGF0ZS11c2VyEmIKCUxpc3RVc2VycxIbLnJvc3Rlci52MS5MaXN0VXNlcnNSZXF1ZXN0Ghwucm9zdGVyLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlIhqC0+STAhQ6ASoiDy9hcGkvbGlzdC11c2VycxJoCgxDcmVhdGVUZW5hbnQSHi5yb3N0ZXIudjEuQ3JlYXRlVGVuYW50UmVxdWVzdBoZLnJvc3Rlci52MS5Db21tb25SZXNwb25zZSIdgtPkkwIXOgEqIhIvYXBpL2NyZWF0ZS10ZW5hbnQSaAoMVXBkYXRlVGVuYW50Eh4ucm9zdGVyLnYxLlVwZGF0ZVRlbmFudFJlcXVlc3QaGS5yb3N0ZXIudjEuQ29tbW9uUmVzcG9uc2UiHYLT5JMCFzoBKiISL2FwaS91cGRhdGUtdGVuYW50EmgKDERlbGV0ZVRlbmFudBIeLnJvc3Rlci52MS5EZWxldGVUZW5hbnRSZXF1ZXN0Ghkucm9zdGVyLnYxLkNvbW1vblJlc3BvbnNlIh2C0+STAhc6ASoiEi9hcGkvZGVsZXRlLXRlbmFudBJqCgtMaXN0VGVuYW50cxIdLnJvc3Rlci52MS5MaXN0VGVuYW50c1JlcXVlc3QaHi5yb3N0ZXIudjEuTGlzdFRlbmFudHNSZXNwb25zZSIcgtPkkwIWOgEqIhEvYXBpL2xpc3QtdGVuYW50cxJxChJDcmVhdGVPcmdhbml6YXRpb24SJC5yb3N0ZXIudjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVxdWVzdBoZLnJvc3Rlci52MS5Db21tb25SZXNwb25zZSIagtPkkwIUOgEqIg8vYXBpL2NyZWF0ZS1vcmcScQoSVXBkYXRlT3JnYW5pemF0aW9uEiQucm9zdGVyLnYxLlVwZGF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaGS5yb3N0ZXIudjEuQ29tbW9uUmVzcG9uc2UiGoLT5JMCFDoBKiIPL2FwaS91cGRhdGUtb3JnEnEKEkRlbGV0ZU9yZ2FuaXphdGlvbhIkLnJvc3Rlci52MS5EZWxldGVPcmdhbml6YXRpb25SZXF1ZXN0Ghkucm9zdGVyLnYxLkNvbW1vblJlc3BvbnNlIhqC0+STAhQ6ASoiDy9hcGkvZGVsZXRlLW9yZxJ5ChFMaXN0T3JnYW5pemF0aW9ucxIjLnJvc3Rlci52MS5MaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QaJC5yb3N0ZXIudjEuTGlzdE9yZ2FuaXphdGlvbnNSZXNwb25zZSIZgtPkkwITOgEqIg4vYXBpL2xpc3Qtb3Jnc0IRCg1kZXYucm9zdGVyLnYxUAFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct]);
+  fileDesc("ChRyb3N0ZXIvdjEvdXNlci5wcm90bxIJcm9zdGVyLnYxIlIKCUFjY2Vzc0tleRISCgphY2Nlc3Nfa2V5GAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRISCgpjcmVhdGVkX2F0GAQgASgDIiYKFkNyZWF0ZUFjY2Vzc0tleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSI8ChNHZXRBY2Nlc3NLZXlSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIloKFEdldEFjY2Vzc0tleVJlc3BvbnNlEikKC2FjY2Vzc19rZXlzGAEgAygLMhQucm9zdGVyLnYxLkFjY2Vzc0tleRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiOwoTRGVsQWNjZXNzS2V5UmVxdWVzdBINCgVuYW1lcxgBIAMoCRIVCg1hbGxvd19taXNzaW5nGAIgASgIIhYKFERlbEFjY2Vzc0tleVJlc3BvbnNlIhQKEkdldFVzZXJJbmZvUmVxdWVzdCJiChNHZXRVc2VySW5mb1Jlc3BvbnNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDQoFcm9sZXMYBCADKAkSEwoLcGVybWlzc2lvbnMYBSADKAkiUAoTVXBkYXRlQ29uZmlnUmVxdWVzdBIoCgd1cGRhdGVkGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgdkZWxldGVkGAIgAygJIkAKFFVwZGF0ZUNvbmZpZ1Jlc3BvbnNlEigKB2NvbmZpZ3MYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IrUBCgRVc2VyEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJdGVuYW50X2lkGAMgASgJEg4KBm9yZ19pZBgEIAEoCRIqCgl2YXJpYWJsZXMYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBXJvbGVzGAYgAygJEg0KBWVtYWlsGAcgASgJEhIKCmNyZWF0ZWRfYXQYCCABKAMSEgoKdXBkYXRlZF9hdBgJIAEoAyIQCg5Db21tb25SZXNwb25zZSIyChFDcmVhdGVVc2VyUmVxdWVzdBIdCgR1c2VyGAEgASgLMg8ucm9zdGVyLnYxLlVzZXIiHwoRRGVsZXRlVXNlclJlcXVlc3QSCgoCaWQYASABKAkiYwoRVXBkYXRlVXNlclJlcXVlc3QSHQoEdXNlchgBIAEoCzIPLnJvc3Rlci52MS5Vc2VyEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayKCAQoQTGlzdFVzZXJzUmVxdWVzdBIVCg1sb29rdXBfb3JnX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEhgKEGxvb2t1cF90ZW5hbnRfaWQYBCABKAkSFgoObG9va3VwX3VzZXJfaWQYBSABKAkiTAoRTGlzdFVzZXJzUmVzcG9uc2USHgoFdXNlcnMYASADKAsyDy5yb3N0ZXIudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkihgEKBlRlbmFudBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEg4KBm9yZ19pZBgDIAEoCRIqCgl2YXJpYWJsZXMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhIKCmNyZWF0ZWRfYXQYBSABKAMSEgoKdXBkYXRlZF9hdBgGIAEoAyI4ChNDcmVhdGVUZW5hbnRSZXF1ZXN0EiEKBnRlbmFudBgBIAEoCzIRLnJvc3Rlci52MS5UZW5hbnQiaQoTVXBkYXRlVGVuYW50UmVxdWVzdBIhCgZ0ZW5hbnQYASABKAsyES5yb3N0ZXIudjEuVGVuYW50Ei8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIhChNEZWxldGVUZW5hbnRSZXF1ZXN0EgoKAmlkGAEgASgJIlIKEkxpc3RUZW5hbnRzUmVxdWVzdBIVCg1sb29rdXBfb3JnX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIlIKE0xpc3RUZW5hbnRzUmVzcG9uc2USIgoHdGVuYW50cxgBIAMoCzIRLnJvc3Rlci52MS5UZW5hbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJInwKDE9yZ2FuaXphdGlvbhIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEioKCXZhcmlhYmxlcxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEgoKY3JlYXRlZF9hdBgEIAEoAxISCgp1cGRhdGVkX2F0GAUgASgDIkoKGUNyZWF0ZU9yZ2FuaXphdGlvblJlcXVlc3QSLQoMb3JnYW5pemF0aW9uGAEgASgLMhcucm9zdGVyLnYxLk9yZ2FuaXphdGlvbiJ7ChlVcGRhdGVPcmdhbml6YXRpb25SZXF1ZXN0Ei0KDG9yZ2FuaXphdGlvbhgBIAEoCzIXLnJvc3Rlci52MS5Pcmdhbml6YXRpb24SLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIicKGURlbGV0ZU9yZ2FuaXphdGlvblJlcXVlc3QSCgoCaWQYASABKAkiQQoYTGlzdE9yZ2FuaXphdGlvbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImQKGUxpc3RPcmdhbml6YXRpb25zUmVzcG9uc2USLgoNb3JnYW5pemF0aW9ucxgBIAMoCzIXLnJvc3Rlci52MS5Pcmdhbml6YXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJMtQOCgtVc2VyU2VydmljZRJxCg9DcmVhdGVBY2Nlc3NLZXkSIS5yb3N0ZXIudjEuQ3JlYXRlQWNjZXNzS2V5UmVxdWVzdBofLnJvc3Rlci52MS5HZXRBY2Nlc3NLZXlSZXNwb25zZSIagtPkkwIUOgEqIg8vYXBpL2NyZWF0ZS1rZXkScwoOTGlzdEFjY2Vzc0tleXMSHi5yb3N0ZXIudjEuR2V0QWNjZXNzS2V5UmVxdWVzdBofLnJvc3Rlci52MS5HZXRBY2Nlc3NLZXlSZXNwb25zZSIggtPkkwIaOgEqIhUvYXBpL2xpc3QtYWNjZXNzLWtleXMSdgoPRGVsZXRlQWNjZXNzS2V5Eh4ucm9zdGVyLnYxLkRlbEFjY2Vzc0tleVJlcXVlc3QaHy5yb3N0ZXIudjEuRGVsQWNjZXNzS2V5UmVzcG9uc2UiIoLT5JMCHDoBKiIXL2FwaS9kZWxldGUtYWNjZXNzLWtleXMSZwoHR2V0SW5mbxIdLnJvc3Rlci52MS5HZXRVc2VySW5mb1JlcXVlc3QaHi5yb3N0ZXIudjEuR2V0VXNlckluZm9SZXNwb25zZSIdgtPkkwIXOgEqIhIvYXBpL2dldC11c2VyLWluZm8SbgoMVXBkYXRlQ29uZmlnEh4ucm9zdGVyLnYxLlVwZGF0ZUNvbmZpZ1JlcXVlc3QaHy5yb3N0ZXIudjEuVXBkYXRlQ29uZmlnUmVzcG9uc2UiHYLT5JMCFzoBKiISL2FwaS91cGRhdGUtY29uZmlnEmIKCkNyZWF0ZVVzZXISHC5yb3N0ZXIudjEuQ3JlYXRlVXNlclJlcXVlc3QaGS5yb3N0ZXIudjEuQ29tbW9uUmVzcG9uc2UiG4LT5JMCFToBKiIQL2FwaS9jcmVhdGUtdXNlchJiCgpEZWxldGVVc2VyEhwucm9zdGVyLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0Ghkucm9zdGVyLnYxLkNvbW1vblJlc3BvbnNlIhuC0+STAhU6ASoiEC9hcGkvZGVsZXRlLXVzZXISYgoKVXBkYXRlVXNlchIcLnJvc3Rlci52MS5VcGRhdGVVc2VyUmVxdWVzdBoZLnJvc3Rlci52MS5Db21tb25SZXNwb25zZSIbgtPkkwIVOgEqIhAvYXBpL3VwZGF0ZS11c2VyEmIKCUxpc3RVc2VycxIbLnJvc3Rlci52MS5MaXN0VXNlcnNSZXF1ZXN0Ghwucm9zdGVyLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlIhqC0+STAhQ6ASoiDy9hcGkvbGlzdC11c2VycxJoCgxDcmVhdGVUZW5hbnQSHi5yb3N0ZXIudjEuQ3JlYXRlVGVuYW50UmVxdWVzdBoZLnJvc3Rlci52MS5Db21tb25SZXNwb25zZSIdgtPkkwIXOgEqIhIvYXBpL2NyZWF0ZS10ZW5hbnQSaAoMVXBkYXRlVGVuYW50Eh4ucm9zdGVyLnYxLlVwZGF0ZVRlbmFudFJlcXVlc3QaGS5yb3N0ZXIudjEuQ29tbW9uUmVzcG9uc2UiHYLT5JMCFzoBKiISL2FwaS91cGRhdGUtdGVuYW50EmgKDERlbGV0ZVRlbmFudBIeLnJvc3Rlci52MS5EZWxldGVUZW5hbnRSZXF1ZXN0Ghkucm9zdGVyLnYxLkNvbW1vblJlc3BvbnNlIh2C0+STAhc6ASoiEi9hcGkvZGVsZXRlLXRlbmFudBJqCgtMaXN0VGVuYW50cxIdLnJvc3Rlci52MS5MaXN0VGVuYW50c1JlcXVlc3QaHi5yb3N0ZXIudjEuTGlzdFRlbmFudHNSZXNwb25zZSIcgtPkkwIWOgEqIhEvYXBpL2xpc3QtdGVuYW50cxJxChJDcmVhdGVPcmdhbml6YXRpb24SJC5yb3N0ZXIudjEuQ3JlYXRlT3JnYW5pemF0aW9uUmVxdWVzdBoZLnJvc3Rlci52MS5Db21tb25SZXNwb25zZSIagtPkkwIUOgEqIg8vYXBpL2NyZWF0ZS1vcmcScQoSVXBkYXRlT3JnYW5pemF0aW9uEiQucm9zdGVyLnYxLlVwZGF0ZU9yZ2FuaXphdGlvblJlcXVlc3QaGS5yb3N0ZXIudjEuQ29tbW9uUmVzcG9uc2UiGoLT5JMCFDoBKiIPL2FwaS91cGRhdGUtb3JnEnEKEkRlbGV0ZU9yZ2FuaXphdGlvbhIkLnJvc3Rlci52MS5EZWxldGVPcmdhbml6YXRpb25SZXF1ZXN0Ghkucm9zdGVyLnYxLkNvbW1vblJlc3BvbnNlIhqC0+STAhQ6ASoiDy9hcGkvZGVsZXRlLW9yZxJ5ChFMaXN0T3JnYW5pemF0aW9ucxIjLnJvc3Rlci52MS5MaXN0T3JnYW5pemF0aW9uc1JlcXVlc3QaJC5yb3N0ZXIudjEuTGlzdE9yZ2FuaXphdGlvbnNSZXNwb25zZSIZgtPkkwITOgEqIg4vYXBpL2xpc3Qtb3Jnc0IRCg1kZXYucm9zdGVyLnYxUAFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_struct]);
 
 /**
  * An access key of a user.
@@ -182,11 +183,24 @@ export const GetAccessKeyResponseSchema: GenMessage<GetAccessKeyResponse> = /*@_
  */
 export type DelAccessKeyRequest = Message<"roster.v1.DelAccessKeyRequest"> & {
   /**
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    *
    * @generated from field: repeated string names = 1;
    */
   names: string[];
+
+  /**
+   * When true, names the caller has no key of are skipped and the caller's
+   * keys among `names` are deleted, all or none in one transaction (none
+   * found is OK too). When false (the default), any such name is NOT_FOUND
+   * and no key is deleted.
+   *
+   * @generated from field: bool allow_missing = 2;
+   */
+  allowMissing: boolean;
 };
 
 /**
@@ -481,6 +495,22 @@ export type UpdateUserRequest = Message<"roster.v1.UpdateUserRequest"> & {
    * @generated from field: roster.v1.User user = 1;
    */
   user?: User | undefined;
+
+  /**
+   * The fields of `user` to change, by proto field name: `name`, `email`,
+   * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
+   * No mask, an empty one, or `*` alone changes every mutable field, as the
+   * SDK's whole-object replace does. A named `org_id` left empty keeps the
+   * current organization; a named `tenant_id` left empty takes the user out
+   * of its tenant. The user the update makes is checked as a whole-object
+   * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+   * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
 };
 
 /**
@@ -528,6 +558,18 @@ export type ListUsersRequest = Message<"roster.v1.ListUsersRequest"> & {
    * @generated from field: string lookup_tenant_id = 4;
    */
   lookupTenantId: string;
+
+  /**
+   * When set, the page holds only this user, if it is among the users the
+   * request would list (the organization or tenant above, within the
+   * caller's scope, after `page_token`); otherwise the page is empty, never
+   * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+   * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+   * fields are validated and authorized as without it.
+   *
+   * @generated from field: string lookup_user_id = 5;
+   */
+  lookupUserId: string;
 };
 
 /**
@@ -657,6 +699,20 @@ export type UpdateTenantRequest = Message<"roster.v1.UpdateTenantRequest"> & {
    * @generated from field: roster.v1.Tenant tenant = 1;
    */
   tenant?: Tenant | undefined;
+
+  /**
+   * The fields of `tenant` to change, by proto field name: `name`,
+   * `variables`, `org_id`. Fields it does not name keep their stored values
+   * whatever the request holds, and are not validated. No mask, an empty one,
+   * or `*` alone changes every mutable field, as the SDK's whole-object
+   * replace does. A named `org_id` must be empty or the tenant's current
+   * organization (else INVALID_ARGUMENT), as above. An unknown path, `id`,
+   * `created_at`, `updated_at`, or `*` beside other paths is INVALID_ARGUMENT
+   * naming `update_mask`.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
 };
 
 /**
@@ -836,6 +892,18 @@ export type UpdateOrganizationRequest = Message<"roster.v1.UpdateOrganizationReq
    * @generated from field: roster.v1.Organization organization = 1;
    */
   organization?: Organization | undefined;
+
+  /**
+   * The fields of `organization` to change, by proto field name: `name`,
+   * `variables`. Fields it does not name keep their stored values whatever
+   * the request holds, and are not validated. No mask, an empty one, or `*`
+   * alone changes both, as the SDK's whole-object replace does. An unknown
+   * path, `id`, `created_at`, `updated_at`, or `*` beside other paths is
+   * INVALID_ARGUMENT naming `update_mask`.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
 };
 
 /**
@@ -961,10 +1029,12 @@ export const UserService: GenService<{
     output: typeof GetAccessKeyResponseSchema;
   },
   /**
-   * Deletes the named access keys of the calling user, all or none. A deleted
-   * key fails its very next call.
-   * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (a name the
-   * caller has no key of; then nothing is deleted).
+   * Deletes the named access keys of the calling user, all or none, in one
+   * transaction. A deleted key fails its very next call. With
+   * `allow_missing`, names the caller has no key of are skipped.
+   * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (without
+   * `allow_missing`: a name the caller has no key of; then nothing is
+   * deleted).
    *
    * @generated from rpc roster.v1.UserService.DeleteAccessKey
    */
@@ -1027,11 +1097,12 @@ export const UserService: GenService<{
     output: typeof CommonResponseSchema;
   },
   /**
-   * Replaces every mutable field of a user (name, email, tenant_id, org_id,
-   * variables, roles) with the request's; an empty `org_id` keeps the current
-   * organization. Moving a user to another organization needs super-admin.
-   * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
-   * FAILED_PRECONDITION (demoting the last super-admin).
+   * Replaces the mutable fields of a user (name, email, tenant_id, org_id,
+   * variables, roles) with the request's: every one, or those `update_mask`
+   * names; an empty `org_id` keeps the current organization. Moving a user
+   * to another organization needs super-admin.
+   * Errors: INVALID_ARGUMENT (user fields, update_mask), PERMISSION_DENIED,
+   * NOT_FOUND, FAILED_PRECONDITION (demoting the last super-admin).
    *
    * @generated from rpc roster.v1.UserService.UpdateUser
    */
@@ -1041,8 +1112,9 @@ export const UserService: GenService<{
     output: typeof CommonResponseSchema;
   },
   /**
-   * Lists users of an organization (or of one of its tenants), sorted by id.
-   * A tenant-admin sees its own tenant's users.
+   * Lists users of an organization (or of one of its tenants), sorted by id;
+   * with `lookup_user_id`, only that user. A tenant-admin sees its own
+   * tenant's users.
    * Errors: INVALID_ARGUMENT (page_size, page_token, lookup ids),
    * PERMISSION_DENIED, NOT_FOUND (organization or tenant).
    *
@@ -1067,9 +1139,11 @@ export const UserService: GenService<{
     output: typeof CommonResponseSchema;
   },
   /**
-   * Replaces a tenant's name and variables. A tenant's organization never
-   * changes: an empty `org_id` keeps it, another one is INVALID_ARGUMENT.
-   * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+   * Replaces a tenant's name and variables (both, or those `update_mask`
+   * names). A tenant's organization never changes: an empty `org_id` keeps
+   * it, another one is INVALID_ARGUMENT.
+   * Errors: INVALID_ARGUMENT (tenant fields, update_mask), PERMISSION_DENIED,
+   * NOT_FOUND.
    *
    * @generated from rpc roster.v1.UserService.UpdateTenant
    */
@@ -1114,9 +1188,10 @@ export const UserService: GenService<{
     output: typeof CommonResponseSchema;
   },
   /**
-   * Replaces an organization's name and variables. Super-admin, or org-admin
-   * of that organization.
-   * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+   * Replaces an organization's name and variables (both, or those
+   * `update_mask` names). Super-admin, or org-admin of that organization.
+   * Errors: INVALID_ARGUMENT (organization fields, update_mask),
+   * PERMISSION_DENIED, NOT_FOUND.
    *
    * @generated from rpc roster.v1.UserService.UpdateOrganization
    */

@@ -60,7 +60,10 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -72,7 +75,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -83,7 +89,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -95,7 +104,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -105,6 +117,24 @@ private static final long serialVersionUID = 0L;
   public com.google.protobuf.ByteString
       getNamesBytes(int index) {
     return names_.getByteString(index);
+  }
+
+  public static final int ALLOW_MISSING_FIELD_NUMBER = 2;
+  private boolean allowMissing_ = false;
+  /**
+   * <pre>
+   * When true, names the caller has no key of are skipped and the caller's
+   * keys among `names` are deleted, all or none in one transaction (none
+   * found is OK too). When false (the default), any such name is NOT_FOUND
+   * and no key is deleted.
+   * </pre>
+   *
+   * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+   * @return The allowMissing.
+   */
+  @java.lang.Override
+  public boolean getAllowMissing() {
+    return allowMissing_;
   }
 
   private byte memoizedIsInitialized = -1;
@@ -124,6 +154,9 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < names_.size(); i++) {
       com.google.protobuf.GeneratedMessage.writeString(output, 1, names_.getRaw(i));
     }
+    if (allowMissing_ != false) {
+      output.writeBool(2, allowMissing_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -135,6 +168,10 @@ private static final long serialVersionUID = 0L;
       }
       size += dataSize;
       size += 1 * getNamesList().size();
+    }
+    if (allowMissing_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(2, allowMissing_);
     }
     return size;
   }
@@ -162,6 +199,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getNamesList()
         .equals(other.getNamesList())) return false;
+    if (getAllowMissing()
+        != other.getAllowMissing()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -177,6 +216,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + NAMES_FIELD_NUMBER;
       hash = (53 * hash) + getNamesList().hashCode();
     }
+    hash = (37 * hash) + ALLOW_MISSING_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getAllowMissing());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -314,6 +356,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       names_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
+      allowMissing_ = false;
       return this;
     }
 
@@ -351,6 +394,9 @@ private static final long serialVersionUID = 0L;
         names_.makeImmutable();
         result.names_ = names_;
       }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.allowMissing_ = allowMissing_;
+      }
     }
 
     @java.lang.Override
@@ -374,6 +420,9 @@ private static final long serialVersionUID = 0L;
           names_.addAll(other.names_);
         }
         onChanged();
+      }
+      if (other.getAllowMissing() != false) {
+        setAllowMissing(other.getAllowMissing());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -404,6 +453,11 @@ private static final long serialVersionUID = 0L;
               names_.add(input.readStringRequireUtf8());
               break;
             } // case 10
+            case 16: {
+              allowMissing_ = input.readBool();
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 16
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -431,7 +485,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -444,7 +501,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -455,7 +515,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -467,7 +530,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -480,7 +546,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -499,7 +568,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -517,7 +589,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -535,7 +610,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -550,7 +628,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The names of the caller's keys to delete; at least one, at most 100.
+     * The names of the caller's keys to delete; at least one and at most 100
+     * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+     * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+     * once.
      * </pre>
      *
      * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -564,6 +645,59 @@ private static final long serialVersionUID = 0L;
       ensureNamesIsMutable();
       names_.add(value);
       bitField0_ |= 0x00000001;
+      onChanged();
+      return this;
+    }
+
+    private boolean allowMissing_ ;
+    /**
+     * <pre>
+     * When true, names the caller has no key of are skipped and the caller's
+     * keys among `names` are deleted, all or none in one transaction (none
+     * found is OK too). When false (the default), any such name is NOT_FOUND
+     * and no key is deleted.
+     * </pre>
+     *
+     * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+     * @return The allowMissing.
+     */
+    @java.lang.Override
+    public boolean getAllowMissing() {
+      return allowMissing_;
+    }
+    /**
+     * <pre>
+     * When true, names the caller has no key of are skipped and the caller's
+     * keys among `names` are deleted, all or none in one transaction (none
+     * found is OK too). When false (the default), any such name is NOT_FOUND
+     * and no key is deleted.
+     * </pre>
+     *
+     * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+     * @param value The allowMissing to set.
+     * @return This builder for chaining.
+     */
+    public Builder setAllowMissing(boolean value) {
+
+      allowMissing_ = value;
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When true, names the caller has no key of are skipped and the caller's
+     * keys among `names` are deleted, all or none in one transaction (none
+     * found is OK too). When false (the default), any such name is NOT_FOUND
+     * and no key is deleted.
+     * </pre>
+     *
+     * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearAllowMissing() {
+      bitField0_ = (bitField0_ & ~0x00000002);
+      allowMissing_ = false;
       onChanged();
       return this;
     }

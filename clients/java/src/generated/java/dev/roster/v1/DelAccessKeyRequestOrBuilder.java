@@ -12,7 +12,10 @@ public interface DelAccessKeyRequestOrBuilder extends
 
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -22,7 +25,10 @@ public interface DelAccessKeyRequestOrBuilder extends
       getNamesList();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -31,7 +37,10 @@ public interface DelAccessKeyRequestOrBuilder extends
   int getNamesCount();
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -41,7 +50,10 @@ public interface DelAccessKeyRequestOrBuilder extends
   java.lang.String getNames(int index);
   /**
    * <pre>
-   * The names of the caller's keys to delete; at least one, at most 100.
+   * The names of the caller's keys to delete; at least one and at most 100
+   * (else INVALID_ARGUMENT naming `names`), each a valid key name (else
+   * INVALID_ARGUMENT naming it, as `names[i]`). A name given twice counts
+   * once.
    * </pre>
    *
    * <code>repeated string names = 1 [json_name = "names"];</code>
@@ -50,4 +62,17 @@ public interface DelAccessKeyRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getNamesBytes(int index);
+
+  /**
+   * <pre>
+   * When true, names the caller has no key of are skipped and the caller's
+   * keys among `names` are deleted, all or none in one transaction (none
+   * found is OK too). When false (the default), any such name is NOT_FOUND
+   * and no key is deleted.
+   * </pre>
+   *
+   * <code>bool allow_missing = 2 [json_name = "allowMissing"];</code>
+   * @return The allowMissing.
+   */
+  boolean getAllowMissing();
 }

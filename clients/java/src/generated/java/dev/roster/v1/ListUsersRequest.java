@@ -35,6 +35,7 @@ private static final long serialVersionUID = 0L;
     lookupOrgId_ = "";
     pageToken_ = "";
     lookupTenantId_ = "";
+    lookupUserId_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -220,6 +221,63 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int LOOKUP_USER_ID_FIELD_NUMBER = 5;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object lookupUserId_ = "";
+  /**
+   * <pre>
+   * When set, the page holds only this user, if it is among the users the
+   * request would list (the organization or tenant above, within the
+   * caller's scope, after `page_token`); otherwise the page is empty, never
+   * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+   * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+   * fields are validated and authorized as without it.
+   * </pre>
+   *
+   * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+   * @return The lookupUserId.
+   */
+  @java.lang.Override
+  public java.lang.String getLookupUserId() {
+    java.lang.Object ref = lookupUserId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      lookupUserId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * When set, the page holds only this user, if it is among the users the
+   * request would list (the organization or tenant above, within the
+   * caller's scope, after `page_token`); otherwise the page is empty, never
+   * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+   * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+   * fields are validated and authorized as without it.
+   * </pre>
+   *
+   * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+   * @return The bytes for lookupUserId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getLookupUserIdBytes() {
+    java.lang.Object ref = lookupUserId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      lookupUserId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -246,6 +304,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lookupTenantId_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 4, lookupTenantId_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lookupUserId_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 5, lookupUserId_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -262,6 +323,9 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lookupTenantId_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(4, lookupTenantId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lookupUserId_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(5, lookupUserId_);
     }
     return size;
   }
@@ -295,6 +359,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getPageToken())) return false;
     if (!getLookupTenantId()
         .equals(other.getLookupTenantId())) return false;
+    if (!getLookupUserId()
+        .equals(other.getLookupUserId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -314,6 +380,8 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getPageToken().hashCode();
     hash = (37 * hash) + LOOKUP_TENANT_ID_FIELD_NUMBER;
     hash = (53 * hash) + getLookupTenantId().hashCode();
+    hash = (37 * hash) + LOOKUP_USER_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getLookupUserId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -453,6 +521,7 @@ private static final long serialVersionUID = 0L;
       pageSize_ = 0;
       pageToken_ = "";
       lookupTenantId_ = "";
+      lookupUserId_ = "";
       return this;
     }
 
@@ -498,6 +567,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.lookupTenantId_ = lookupTenantId_;
       }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.lookupUserId_ = lookupUserId_;
+      }
     }
 
     @java.lang.Override
@@ -528,6 +600,11 @@ private static final long serialVersionUID = 0L;
       if (!other.getLookupTenantId().isEmpty()) {
         lookupTenantId_ = other.lookupTenantId_;
         bitField0_ |= 0x00000008;
+        onChanged();
+      }
+      if (!other.getLookupUserId().isEmpty()) {
+        lookupUserId_ = other.lookupUserId_;
+        bitField0_ |= 0x00000010;
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -574,6 +651,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 34
+            case 42: {
+              lookupUserId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -930,6 +1012,123 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       lookupTenantId_ = value;
       bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object lookupUserId_ = "";
+    /**
+     * <pre>
+     * When set, the page holds only this user, if it is among the users the
+     * request would list (the organization or tenant above, within the
+     * caller's scope, after `page_token`); otherwise the page is empty, never
+     * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+     * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+     * fields are validated and authorized as without it.
+     * </pre>
+     *
+     * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+     * @return The lookupUserId.
+     */
+    public java.lang.String getLookupUserId() {
+      java.lang.Object ref = lookupUserId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        lookupUserId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * When set, the page holds only this user, if it is among the users the
+     * request would list (the organization or tenant above, within the
+     * caller's scope, after `page_token`); otherwise the page is empty, never
+     * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+     * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+     * fields are validated and authorized as without it.
+     * </pre>
+     *
+     * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+     * @return The bytes for lookupUserId.
+     */
+    public com.google.protobuf.ByteString
+        getLookupUserIdBytes() {
+      java.lang.Object ref = lookupUserId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        lookupUserId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * When set, the page holds only this user, if it is among the users the
+     * request would list (the organization or tenant above, within the
+     * caller's scope, after `page_token`); otherwise the page is empty, never
+     * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+     * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+     * fields are validated and authorized as without it.
+     * </pre>
+     *
+     * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+     * @param value The lookupUserId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLookupUserId(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      lookupUserId_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the page holds only this user, if it is among the users the
+     * request would list (the organization or tenant above, within the
+     * caller's scope, after `page_token`); otherwise the page is empty, never
+     * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+     * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+     * fields are validated and authorized as without it.
+     * </pre>
+     *
+     * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearLookupUserId() {
+      lookupUserId_ = getDefaultInstance().getLookupUserId();
+      bitField0_ = (bitField0_ & ~0x00000010);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the page holds only this user, if it is among the users the
+     * request would list (the organization or tenant above, within the
+     * caller's scope, after `page_token`); otherwise the page is empty, never
+     * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+     * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+     * fields are validated and authorized as without it.
+     * </pre>
+     *
+     * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+     * @param value The bytes for lookupUserId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setLookupUserIdBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      lookupUserId_ = value;
+      bitField0_ |= 0x00000010;
       onChanged();
       return this;
     }

@@ -88,4 +88,34 @@ public interface ListUsersRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getLookupTenantIdBytes();
+
+  /**
+   * <pre>
+   * When set, the page holds only this user, if it is among the users the
+   * request would list (the organization or tenant above, within the
+   * caller's scope, after `page_token`); otherwise the page is empty, never
+   * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+   * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+   * fields are validated and authorized as without it.
+   * </pre>
+   *
+   * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+   * @return The lookupUserId.
+   */
+  java.lang.String getLookupUserId();
+  /**
+   * <pre>
+   * When set, the page holds only this user, if it is among the users the
+   * request would list (the organization or tenant above, within the
+   * caller's scope, after `page_token`); otherwise the page is empty, never
+   * NOT_FOUND for the user. `next_page_token` is always empty. It must be a
+   * valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
+   * fields are validated and authorized as without it.
+   * </pre>
+   *
+   * <code>string lookup_user_id = 5 [json_name = "lookupUserId"];</code>
+   * @return The bytes for lookupUserId.
+   */
+  com.google.protobuf.ByteString
+      getLookupUserIdBytes();
 }

@@ -36,4 +36,46 @@ public interface UpdateOrganizationRequestOrBuilder extends
    * <code>.roster.v1.Organization organization = 1 [json_name = "organization"];</code>
    */
   dev.roster.v1.OrganizationOrBuilder getOrganizationOrBuilder();
+
+  /**
+   * <pre>
+   * The fields of `organization` to change, by proto field name: `name`,
+   * `variables`. Fields it does not name keep their stored values whatever
+   * the request holds, and are not validated. No mask, an empty one, or `*`
+   * alone changes both, as the SDK's whole-object replace does. An unknown
+   * path, `id`, `created_at`, `updated_at`, or `*` beside other paths is
+   * INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   * @return Whether the updateMask field is set.
+   */
+  boolean hasUpdateMask();
+  /**
+   * <pre>
+   * The fields of `organization` to change, by proto field name: `name`,
+   * `variables`. Fields it does not name keep their stored values whatever
+   * the request holds, and are not validated. No mask, an empty one, or `*`
+   * alone changes both, as the SDK's whole-object replace does. An unknown
+   * path, `id`, `created_at`, `updated_at`, or `*` beside other paths is
+   * INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   * @return The updateMask.
+   */
+  com.google.protobuf.FieldMask getUpdateMask();
+  /**
+   * <pre>
+   * The fields of `organization` to change, by proto field name: `name`,
+   * `variables`. Fields it does not name keep their stored values whatever
+   * the request holds, and are not validated. No mask, an empty one, or `*`
+   * alone changes both, as the SDK's whole-object replace does. An unknown
+   * path, `id`, `created_at`, `updated_at`, or `*` beside other paths is
+   * INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   */
+  com.google.protobuf.FieldMaskOrBuilder getUpdateMaskOrBuilder();
 }

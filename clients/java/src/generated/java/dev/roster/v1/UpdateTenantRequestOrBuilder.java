@@ -36,4 +36,52 @@ public interface UpdateTenantRequestOrBuilder extends
    * <code>.roster.v1.Tenant tenant = 1 [json_name = "tenant"];</code>
    */
   dev.roster.v1.TenantOrBuilder getTenantOrBuilder();
+
+  /**
+   * <pre>
+   * The fields of `tenant` to change, by proto field name: `name`,
+   * `variables`, `org_id`. Fields it does not name keep their stored values
+   * whatever the request holds, and are not validated. No mask, an empty one,
+   * or `*` alone changes every mutable field, as the SDK's whole-object
+   * replace does. A named `org_id` must be empty or the tenant's current
+   * organization (else INVALID_ARGUMENT), as above. An unknown path, `id`,
+   * `created_at`, `updated_at`, or `*` beside other paths is INVALID_ARGUMENT
+   * naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   * @return Whether the updateMask field is set.
+   */
+  boolean hasUpdateMask();
+  /**
+   * <pre>
+   * The fields of `tenant` to change, by proto field name: `name`,
+   * `variables`, `org_id`. Fields it does not name keep their stored values
+   * whatever the request holds, and are not validated. No mask, an empty one,
+   * or `*` alone changes every mutable field, as the SDK's whole-object
+   * replace does. A named `org_id` must be empty or the tenant's current
+   * organization (else INVALID_ARGUMENT), as above. An unknown path, `id`,
+   * `created_at`, `updated_at`, or `*` beside other paths is INVALID_ARGUMENT
+   * naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   * @return The updateMask.
+   */
+  com.google.protobuf.FieldMask getUpdateMask();
+  /**
+   * <pre>
+   * The fields of `tenant` to change, by proto field name: `name`,
+   * `variables`, `org_id`. Fields it does not name keep their stored values
+   * whatever the request holds, and are not validated. No mask, an empty one,
+   * or `*` alone changes every mutable field, as the SDK's whole-object
+   * replace does. A named `org_id` must be empty or the tenant's current
+   * organization (else INVALID_ARGUMENT), as above. An unknown path, `id`,
+   * `created_at`, `updated_at`, or `*` beside other paths is INVALID_ARGUMENT
+   * naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   */
+  com.google.protobuf.FieldMaskOrBuilder getUpdateMaskOrBuilder();
 }

@@ -91,6 +91,71 @@ private static final long serialVersionUID = 0L;
     return user_ == null ? dev.roster.v1.User.getDefaultInstance() : user_;
   }
 
+  public static final int UPDATE_MASK_FIELD_NUMBER = 2;
+  private com.google.protobuf.FieldMask updateMask_;
+  /**
+   * <pre>
+   * The fields of `user` to change, by proto field name: `name`, `email`,
+   * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
+   * No mask, an empty one, or `*` alone changes every mutable field, as the
+   * SDK's whole-object replace does. A named `org_id` left empty keeps the
+   * current organization; a named `tenant_id` left empty takes the user out
+   * of its tenant. The user the update makes is checked as a whole-object
+   * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+   * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   * @return Whether the updateMask field is set.
+   */
+  @java.lang.Override
+  public boolean hasUpdateMask() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * The fields of `user` to change, by proto field name: `name`, `email`,
+   * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
+   * No mask, an empty one, or `*` alone changes every mutable field, as the
+   * SDK's whole-object replace does. A named `org_id` left empty keeps the
+   * current organization; a named `tenant_id` left empty takes the user out
+   * of its tenant. The user the update makes is checked as a whole-object
+   * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+   * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   * @return The updateMask.
+   */
+  @java.lang.Override
+  public com.google.protobuf.FieldMask getUpdateMask() {
+    return updateMask_ == null ? com.google.protobuf.FieldMask.getDefaultInstance() : updateMask_;
+  }
+  /**
+   * <pre>
+   * The fields of `user` to change, by proto field name: `name`, `email`,
+   * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
+   * No mask, an empty one, or `*` alone changes every mutable field, as the
+   * SDK's whole-object replace does. A named `org_id` left empty keeps the
+   * current organization; a named `tenant_id` left empty takes the user out
+   * of its tenant. The user the update makes is checked as a whole-object
+   * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+   * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.FieldMaskOrBuilder getUpdateMaskOrBuilder() {
+    return updateMask_ == null ? com.google.protobuf.FieldMask.getDefaultInstance() : updateMask_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -108,6 +173,9 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       output.writeMessage(1, getUser());
     }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(2, getUpdateMask());
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -115,6 +183,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000001) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(1, getUser());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(2, getUpdateMask());
     }
     return size;
   }
@@ -145,6 +217,11 @@ private static final long serialVersionUID = 0L;
       if (!getUser()
           .equals(other.getUser())) return false;
     }
+    if (hasUpdateMask() != other.hasUpdateMask()) return false;
+    if (hasUpdateMask()) {
+      if (!getUpdateMask()
+          .equals(other.getUpdateMask())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -159,6 +236,10 @@ private static final long serialVersionUID = 0L;
     if (hasUser()) {
       hash = (37 * hash) + USER_FIELD_NUMBER;
       hash = (53 * hash) + getUser().hashCode();
+    }
+    if (hasUpdateMask()) {
+      hash = (37 * hash) + UPDATE_MASK_FIELD_NUMBER;
+      hash = (53 * hash) + getUpdateMask().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -295,6 +376,7 @@ private static final long serialVersionUID = 0L;
       if (com.google.protobuf.GeneratedMessage
               .alwaysUseFieldBuilders) {
         internalGetUserFieldBuilder();
+        internalGetUpdateMaskFieldBuilder();
       }
     }
     @java.lang.Override
@@ -305,6 +387,11 @@ private static final long serialVersionUID = 0L;
       if (userBuilder_ != null) {
         userBuilder_.dispose();
         userBuilder_ = null;
+      }
+      updateMask_ = null;
+      if (updateMaskBuilder_ != null) {
+        updateMaskBuilder_.dispose();
+        updateMaskBuilder_ = null;
       }
       return this;
     }
@@ -346,6 +433,12 @@ private static final long serialVersionUID = 0L;
             : userBuilder_.build();
         to_bitField0_ |= 0x00000001;
       }
+      if (((from_bitField0_ & 0x00000002) != 0)) {
+        result.updateMask_ = updateMaskBuilder_ == null
+            ? updateMask_
+            : updateMaskBuilder_.build();
+        to_bitField0_ |= 0x00000002;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -363,6 +456,9 @@ private static final long serialVersionUID = 0L;
       if (other == dev.roster.v1.UpdateUserRequest.getDefaultInstance()) return this;
       if (other.hasUser()) {
         mergeUser(other.getUser());
+      }
+      if (other.hasUpdateMask()) {
+        mergeUpdateMask(other.getUpdateMask());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -395,6 +491,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000001;
               break;
             } // case 10
+            case 18: {
+              input.readMessage(
+                  internalGetUpdateMaskFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000002;
+              break;
+            } // case 18
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -565,6 +668,242 @@ private static final long serialVersionUID = 0L;
         user_ = null;
       }
       return userBuilder_;
+    }
+
+    private com.google.protobuf.FieldMask updateMask_;
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.FieldMask, com.google.protobuf.FieldMask.Builder, com.google.protobuf.FieldMaskOrBuilder> updateMaskBuilder_;
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     * @return Whether the updateMask field is set.
+     */
+    public boolean hasUpdateMask() {
+      return ((bitField0_ & 0x00000002) != 0);
+    }
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     * @return The updateMask.
+     */
+    public com.google.protobuf.FieldMask getUpdateMask() {
+      if (updateMaskBuilder_ == null) {
+        return updateMask_ == null ? com.google.protobuf.FieldMask.getDefaultInstance() : updateMask_;
+      } else {
+        return updateMaskBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     */
+    public Builder setUpdateMask(com.google.protobuf.FieldMask value) {
+      if (updateMaskBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        updateMask_ = value;
+      } else {
+        updateMaskBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     */
+    public Builder setUpdateMask(
+        com.google.protobuf.FieldMask.Builder builderForValue) {
+      if (updateMaskBuilder_ == null) {
+        updateMask_ = builderForValue.build();
+      } else {
+        updateMaskBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     */
+    public Builder mergeUpdateMask(com.google.protobuf.FieldMask value) {
+      if (updateMaskBuilder_ == null) {
+        if (((bitField0_ & 0x00000002) != 0) &&
+          updateMask_ != null &&
+          updateMask_ != com.google.protobuf.FieldMask.getDefaultInstance()) {
+          getUpdateMaskBuilder().mergeFrom(value);
+        } else {
+          updateMask_ = value;
+        }
+      } else {
+        updateMaskBuilder_.mergeFrom(value);
+      }
+      if (updateMask_ != null) {
+        bitField0_ |= 0x00000002;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     */
+    public Builder clearUpdateMask() {
+      bitField0_ = (bitField0_ & ~0x00000002);
+      updateMask_ = null;
+      if (updateMaskBuilder_ != null) {
+        updateMaskBuilder_.dispose();
+        updateMaskBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     */
+    public com.google.protobuf.FieldMask.Builder getUpdateMaskBuilder() {
+      bitField0_ |= 0x00000002;
+      onChanged();
+      return internalGetUpdateMaskFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     */
+    public com.google.protobuf.FieldMaskOrBuilder getUpdateMaskOrBuilder() {
+      if (updateMaskBuilder_ != null) {
+        return updateMaskBuilder_.getMessageOrBuilder();
+      } else {
+        return updateMask_ == null ?
+            com.google.protobuf.FieldMask.getDefaultInstance() : updateMask_;
+      }
+    }
+    /**
+     * <pre>
+     * The fields of `user` to change, by proto field name: `name`, `email`,
+     * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+     * their stored values whatever the request holds, and are neither
+     * validated nor checked against the caller's scope or rank.
+     * No mask, an empty one, or `*` alone changes every mutable field, as the
+     * SDK's whole-object replace does. A named `org_id` left empty keeps the
+     * current organization; a named `tenant_id` left empty takes the user out
+     * of its tenant. The user the update makes is checked as a whole-object
+     * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+     * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+     * </pre>
+     *
+     * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        com.google.protobuf.FieldMask, com.google.protobuf.FieldMask.Builder, com.google.protobuf.FieldMaskOrBuilder> 
+        internalGetUpdateMaskFieldBuilder() {
+      if (updateMaskBuilder_ == null) {
+        updateMaskBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            com.google.protobuf.FieldMask, com.google.protobuf.FieldMask.Builder, com.google.protobuf.FieldMaskOrBuilder>(
+                getUpdateMask(),
+                getParentForChildren(),
+                isClean());
+        updateMask_ = null;
+      }
+      return updateMaskBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:roster.v1.UpdateUserRequest)

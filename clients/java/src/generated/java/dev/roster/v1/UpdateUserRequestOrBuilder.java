@@ -36,4 +36,58 @@ public interface UpdateUserRequestOrBuilder extends
    * <code>.roster.v1.User user = 1 [json_name = "user"];</code>
    */
   dev.roster.v1.UserOrBuilder getUserOrBuilder();
+
+  /**
+   * <pre>
+   * The fields of `user` to change, by proto field name: `name`, `email`,
+   * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
+   * No mask, an empty one, or `*` alone changes every mutable field, as the
+   * SDK's whole-object replace does. A named `org_id` left empty keeps the
+   * current organization; a named `tenant_id` left empty takes the user out
+   * of its tenant. The user the update makes is checked as a whole-object
+   * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+   * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   * @return Whether the updateMask field is set.
+   */
+  boolean hasUpdateMask();
+  /**
+   * <pre>
+   * The fields of `user` to change, by proto field name: `name`, `email`,
+   * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
+   * No mask, an empty one, or `*` alone changes every mutable field, as the
+   * SDK's whole-object replace does. A named `org_id` left empty keeps the
+   * current organization; a named `tenant_id` left empty takes the user out
+   * of its tenant. The user the update makes is checked as a whole-object
+   * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+   * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   * @return The updateMask.
+   */
+  com.google.protobuf.FieldMask getUpdateMask();
+  /**
+   * <pre>
+   * The fields of `user` to change, by proto field name: `name`, `email`,
+   * `tenant_id`, `org_id`, `variables`, `roles`. Fields it does not name keep
+   * their stored values whatever the request holds, and are neither
+   * validated nor checked against the caller's scope or rank.
+   * No mask, an empty one, or `*` alone changes every mutable field, as the
+   * SDK's whole-object replace does. A named `org_id` left empty keeps the
+   * current organization; a named `tenant_id` left empty takes the user out
+   * of its tenant. The user the update makes is checked as a whole-object
+   * replace would be. An unknown path, `id`, `created_at`, `updated_at`, or
+   * `*` beside other paths is INVALID_ARGUMENT naming `update_mask`.
+   * </pre>
+   *
+   * <code>.google.protobuf.FieldMask update_mask = 2 [json_name = "updateMask"];</code>
+   */
+  com.google.protobuf.FieldMaskOrBuilder getUpdateMaskOrBuilder();
 }

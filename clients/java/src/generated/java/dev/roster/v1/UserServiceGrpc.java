@@ -633,10 +633,12 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Deletes the named access keys of the calling user, all or none. A deleted
-     * key fails its very next call.
-     * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (a name the
-     * caller has no key of; then nothing is deleted).
+     * Deletes the named access keys of the calling user, all or none, in one
+     * transaction. A deleted key fails its very next call. With
+     * `allow_missing`, names the caller has no key of are skipped.
+     * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (without
+     * `allow_missing`: a name the caller has no key of; then nothing is
+     * deleted).
      * </pre>
      */
     public void deleteAccessKey(dev.roster.v1.DelAccessKeyRequest request,
@@ -699,11 +701,12 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces every mutable field of a user (name, email, tenant_id, org_id,
-     * variables, roles) with the request's; an empty `org_id` keeps the current
-     * organization. Moving a user to another organization needs super-admin.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
-     * FAILED_PRECONDITION (demoting the last super-admin).
+     * Replaces the mutable fields of a user (name, email, tenant_id, org_id,
+     * variables, roles) with the request's: every one, or those `update_mask`
+     * names; an empty `org_id` keeps the current organization. Moving a user
+     * to another organization needs super-admin.
+     * Errors: INVALID_ARGUMENT (user fields, update_mask), PERMISSION_DENIED,
+     * NOT_FOUND, FAILED_PRECONDITION (demoting the last super-admin).
      * </pre>
      */
     public void updateUser(dev.roster.v1.UpdateUserRequest request,
@@ -713,8 +716,9 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Lists users of an organization (or of one of its tenants), sorted by id.
-     * A tenant-admin sees its own tenant's users.
+     * Lists users of an organization (or of one of its tenants), sorted by id;
+     * with `lookup_user_id`, only that user. A tenant-admin sees its own
+     * tenant's users.
      * Errors: INVALID_ARGUMENT (page_size, page_token, lookup ids),
      * PERMISSION_DENIED, NOT_FOUND (organization or tenant).
      * </pre>
@@ -739,9 +743,11 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces a tenant's name and variables. A tenant's organization never
-     * changes: an empty `org_id` keeps it, another one is INVALID_ARGUMENT.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+     * Replaces a tenant's name and variables (both, or those `update_mask`
+     * names). A tenant's organization never changes: an empty `org_id` keeps
+     * it, another one is INVALID_ARGUMENT.
+     * Errors: INVALID_ARGUMENT (tenant fields, update_mask), PERMISSION_DENIED,
+     * NOT_FOUND.
      * </pre>
      */
     public void updateTenant(dev.roster.v1.UpdateTenantRequest request,
@@ -786,9 +792,10 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces an organization's name and variables. Super-admin, or org-admin
-     * of that organization.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+     * Replaces an organization's name and variables (both, or those
+     * `update_mask` names). Super-admin, or org-admin of that organization.
+     * Errors: INVALID_ARGUMENT (organization fields, update_mask),
+     * PERMISSION_DENIED, NOT_FOUND.
      * </pre>
      */
     public void updateOrganization(dev.roster.v1.UpdateOrganizationRequest request,
@@ -997,10 +1004,12 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Deletes the named access keys of the calling user, all or none. A deleted
-     * key fails its very next call.
-     * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (a name the
-     * caller has no key of; then nothing is deleted).
+     * Deletes the named access keys of the calling user, all or none, in one
+     * transaction. A deleted key fails its very next call. With
+     * `allow_missing`, names the caller has no key of are skipped.
+     * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (without
+     * `allow_missing`: a name the caller has no key of; then nothing is
+     * deleted).
      * </pre>
      */
     public void deleteAccessKey(dev.roster.v1.DelAccessKeyRequest request,
@@ -1068,11 +1077,12 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces every mutable field of a user (name, email, tenant_id, org_id,
-     * variables, roles) with the request's; an empty `org_id` keeps the current
-     * organization. Moving a user to another organization needs super-admin.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
-     * FAILED_PRECONDITION (demoting the last super-admin).
+     * Replaces the mutable fields of a user (name, email, tenant_id, org_id,
+     * variables, roles) with the request's: every one, or those `update_mask`
+     * names; an empty `org_id` keeps the current organization. Moving a user
+     * to another organization needs super-admin.
+     * Errors: INVALID_ARGUMENT (user fields, update_mask), PERMISSION_DENIED,
+     * NOT_FOUND, FAILED_PRECONDITION (demoting the last super-admin).
      * </pre>
      */
     public void updateUser(dev.roster.v1.UpdateUserRequest request,
@@ -1083,8 +1093,9 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Lists users of an organization (or of one of its tenants), sorted by id.
-     * A tenant-admin sees its own tenant's users.
+     * Lists users of an organization (or of one of its tenants), sorted by id;
+     * with `lookup_user_id`, only that user. A tenant-admin sees its own
+     * tenant's users.
      * Errors: INVALID_ARGUMENT (page_size, page_token, lookup ids),
      * PERMISSION_DENIED, NOT_FOUND (organization or tenant).
      * </pre>
@@ -1111,9 +1122,11 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces a tenant's name and variables. A tenant's organization never
-     * changes: an empty `org_id` keeps it, another one is INVALID_ARGUMENT.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+     * Replaces a tenant's name and variables (both, or those `update_mask`
+     * names). A tenant's organization never changes: an empty `org_id` keeps
+     * it, another one is INVALID_ARGUMENT.
+     * Errors: INVALID_ARGUMENT (tenant fields, update_mask), PERMISSION_DENIED,
+     * NOT_FOUND.
      * </pre>
      */
     public void updateTenant(dev.roster.v1.UpdateTenantRequest request,
@@ -1162,9 +1175,10 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces an organization's name and variables. Super-admin, or org-admin
-     * of that organization.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+     * Replaces an organization's name and variables (both, or those
+     * `update_mask` names). Super-admin, or org-admin of that organization.
+     * Errors: INVALID_ARGUMENT (organization fields, update_mask),
+     * PERMISSION_DENIED, NOT_FOUND.
      * </pre>
      */
     public void updateOrganization(dev.roster.v1.UpdateOrganizationRequest request,
@@ -1250,10 +1264,12 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Deletes the named access keys of the calling user, all or none. A deleted
-     * key fails its very next call.
-     * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (a name the
-     * caller has no key of; then nothing is deleted).
+     * Deletes the named access keys of the calling user, all or none, in one
+     * transaction. A deleted key fails its very next call. With
+     * `allow_missing`, names the caller has no key of are skipped.
+     * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (without
+     * `allow_missing`: a name the caller has no key of; then nothing is
+     * deleted).
      * </pre>
      */
     public dev.roster.v1.DelAccessKeyResponse deleteAccessKey(dev.roster.v1.DelAccessKeyRequest request) {
@@ -1316,11 +1332,12 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces every mutable field of a user (name, email, tenant_id, org_id,
-     * variables, roles) with the request's; an empty `org_id` keeps the current
-     * organization. Moving a user to another organization needs super-admin.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
-     * FAILED_PRECONDITION (demoting the last super-admin).
+     * Replaces the mutable fields of a user (name, email, tenant_id, org_id,
+     * variables, roles) with the request's: every one, or those `update_mask`
+     * names; an empty `org_id` keeps the current organization. Moving a user
+     * to another organization needs super-admin.
+     * Errors: INVALID_ARGUMENT (user fields, update_mask), PERMISSION_DENIED,
+     * NOT_FOUND, FAILED_PRECONDITION (demoting the last super-admin).
      * </pre>
      */
     public dev.roster.v1.CommonResponse updateUser(dev.roster.v1.UpdateUserRequest request) {
@@ -1330,8 +1347,9 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Lists users of an organization (or of one of its tenants), sorted by id.
-     * A tenant-admin sees its own tenant's users.
+     * Lists users of an organization (or of one of its tenants), sorted by id;
+     * with `lookup_user_id`, only that user. A tenant-admin sees its own
+     * tenant's users.
      * Errors: INVALID_ARGUMENT (page_size, page_token, lookup ids),
      * PERMISSION_DENIED, NOT_FOUND (organization or tenant).
      * </pre>
@@ -1356,9 +1374,11 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces a tenant's name and variables. A tenant's organization never
-     * changes: an empty `org_id` keeps it, another one is INVALID_ARGUMENT.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+     * Replaces a tenant's name and variables (both, or those `update_mask`
+     * names). A tenant's organization never changes: an empty `org_id` keeps
+     * it, another one is INVALID_ARGUMENT.
+     * Errors: INVALID_ARGUMENT (tenant fields, update_mask), PERMISSION_DENIED,
+     * NOT_FOUND.
      * </pre>
      */
     public dev.roster.v1.CommonResponse updateTenant(dev.roster.v1.UpdateTenantRequest request) {
@@ -1403,9 +1423,10 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces an organization's name and variables. Super-admin, or org-admin
-     * of that organization.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+     * Replaces an organization's name and variables (both, or those
+     * `update_mask` names). Super-admin, or org-admin of that organization.
+     * Errors: INVALID_ARGUMENT (organization fields, update_mask),
+     * PERMISSION_DENIED, NOT_FOUND.
      * </pre>
      */
     public dev.roster.v1.CommonResponse updateOrganization(dev.roster.v1.UpdateOrganizationRequest request) {
@@ -1490,10 +1511,12 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Deletes the named access keys of the calling user, all or none. A deleted
-     * key fails its very next call.
-     * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (a name the
-     * caller has no key of; then nothing is deleted).
+     * Deletes the named access keys of the calling user, all or none, in one
+     * transaction. A deleted key fails its very next call. With
+     * `allow_missing`, names the caller has no key of are skipped.
+     * Errors: INVALID_ARGUMENT (names empty or malformed), NOT_FOUND (without
+     * `allow_missing`: a name the caller has no key of; then nothing is
+     * deleted).
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.roster.v1.DelAccessKeyResponse> deleteAccessKey(
@@ -1561,11 +1584,12 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces every mutable field of a user (name, email, tenant_id, org_id,
-     * variables, roles) with the request's; an empty `org_id` keeps the current
-     * organization. Moving a user to another organization needs super-admin.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND,
-     * FAILED_PRECONDITION (demoting the last super-admin).
+     * Replaces the mutable fields of a user (name, email, tenant_id, org_id,
+     * variables, roles) with the request's: every one, or those `update_mask`
+     * names; an empty `org_id` keeps the current organization. Moving a user
+     * to another organization needs super-admin.
+     * Errors: INVALID_ARGUMENT (user fields, update_mask), PERMISSION_DENIED,
+     * NOT_FOUND, FAILED_PRECONDITION (demoting the last super-admin).
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.roster.v1.CommonResponse> updateUser(
@@ -1576,8 +1600,9 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Lists users of an organization (or of one of its tenants), sorted by id.
-     * A tenant-admin sees its own tenant's users.
+     * Lists users of an organization (or of one of its tenants), sorted by id;
+     * with `lookup_user_id`, only that user. A tenant-admin sees its own
+     * tenant's users.
      * Errors: INVALID_ARGUMENT (page_size, page_token, lookup ids),
      * PERMISSION_DENIED, NOT_FOUND (organization or tenant).
      * </pre>
@@ -1604,9 +1629,11 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces a tenant's name and variables. A tenant's organization never
-     * changes: an empty `org_id` keeps it, another one is INVALID_ARGUMENT.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+     * Replaces a tenant's name and variables (both, or those `update_mask`
+     * names). A tenant's organization never changes: an empty `org_id` keeps
+     * it, another one is INVALID_ARGUMENT.
+     * Errors: INVALID_ARGUMENT (tenant fields, update_mask), PERMISSION_DENIED,
+     * NOT_FOUND.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.roster.v1.CommonResponse> updateTenant(
@@ -1655,9 +1682,10 @@ public final class UserServiceGrpc {
 
     /**
      * <pre>
-     * Replaces an organization's name and variables. Super-admin, or org-admin
-     * of that organization.
-     * Errors: INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND.
+     * Replaces an organization's name and variables (both, or those
+     * `update_mask` names). Super-admin, or org-admin of that organization.
+     * Errors: INVALID_ARGUMENT (organization fields, update_mask),
+     * PERMISSION_DENIED, NOT_FOUND.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.roster.v1.CommonResponse> updateOrganization(
