@@ -574,3 +574,138 @@ async fn cors() {
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("access-control-allow-origin"), Some(listed));
 }
+
+/// Partial updates over JSON: without `update_mask` only the fields in the
+/// body change (so a client that does not know `email` keeps it); an
+/// explicit mask is honoured; a body naming no field is refused.
+/// `delete-access-keys` ignores unknown names unless `allow_missing` is
+/// false; `lookup_user_id` narrows a list.
+#[tokio::test]
+async fn partial_updates_and_compat_defaults() {
+    let server = TestServer::start().await;
+    let (addr, key) = (server.addr, server.admin_key.clone());
+    server.org("acme").await;
+    let created = post(
+        addr,
+        "/api/create-user",
+        Some(&key),
+        &json!({"user": {"id": "ann", "name": "Ann", "org_id": "acme", "email": "ann@example.com",
+                         "roles": ["user"], "variables": {"team": "blue"}}}),
+    )
+    .await;
+    assert_eq!(created.status, 200);
+    let ann = || async {
+        let listed = post(
+            addr,
+            "/api/list-users",
+            Some(&key),
+            &json!({"lookup_org_id": "acme", "lookup_user_id": "ann"}),
+        )
+        .await;
+        assert_eq!(listed.status, 200);
+        let users = listed.json()["users"].as_array().unwrap().clone();
+        assert_eq!(users.len(), 1);
+        users[0].clone()
+    };
+
+    // As the Waii SDK sends it: no mask, no email, nulls for unset fields.
+    let renamed = post(
+        addr,
+        "/api/update-user",
+        Some(&key),
+        &json!({"user": {"id": "ann", "name": "Ann B", "tenant_id": null, "org_id": null,
+                         "variables": null}, "org_id": "", "user_id": ""}),
+    )
+    .await;
+    assert_eq!(renamed.status, 200, "{:?}", renamed.json());
+    let user = ann().await;
+    assert_eq!(
+        (
+            &user["name"],
+            &user["email"],
+            &user["roles"],
+            &user["variables"],
+            &user["org_id"]
+        ),
+        (
+            &json!("Ann B"),
+            &json!("ann@example.com"),
+            &json!(["user"]),
+            &json!({"team": "blue"}),
+            &json!("acme")
+        )
+    );
+
+    // An explicit mask: only roles, though the body carries a name too.
+    let masked = post(
+        addr,
+        "/api/update-user",
+        Some(&key),
+        &json!({"user": {"id": "ann", "name": "Ignored", "roles": ["user", "app:x"]}, "update_mask": "roles"}),
+    )
+    .await;
+    assert_eq!(masked.status, 200, "{:?}", masked.json());
+    let user = ann().await;
+    assert_eq!(
+        (&user["name"], &user["roles"]),
+        (&json!("Ann B"), &json!(["user", "app:x"]))
+    );
+
+    let nothing = post(
+        addr,
+        "/api/update-user",
+        Some(&key),
+        &json!({"user": {"id": "ann"}}),
+    )
+    .await;
+    assert_eq!(
+        (nothing.status, nothing.code()),
+        (400, "INVALID_ARGUMENT".into())
+    );
+    assert_eq!(
+        nothing.json()["details"][0]["field_violations"][0]["field"],
+        json!("update_mask")
+    );
+
+    let org = post(
+        addr,
+        "/api/update-org",
+        Some(&key),
+        &json!({"organization": {"id": "acme", "variables": {"plan": "gold"}}}),
+    )
+    .await;
+    assert_eq!(org.status, 200, "{:?}", org.json());
+    let orgs = post(addr, "/api/list-orgs", Some(&key), &json!({}))
+        .await
+        .json();
+    let acme = orgs["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "acme")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&acme["name"], &acme["variables"]),
+        (&json!("Org acme"), &json!({"plan": "gold"}))
+    );
+
+    // Deleting keys that do not exist: ignored by default, as the Waii
+    // server does; NOT_FOUND when asked.
+    let ignored = post(
+        addr,
+        "/api/delete-access-keys",
+        Some(&key),
+        &json!({"names": ["no-such-key"]}),
+    )
+    .await;
+    assert_eq!((ignored.status, ignored.json()), (200, json!({})));
+    let strict = post(
+        addr,
+        "/api/delete-access-keys",
+        Some(&key),
+        &json!({"names": ["no-such-key"], "allow_missing": false}),
+    )
+    .await;
+    assert_eq!((strict.status, strict.code()), (404, "NOT_FOUND".into()));
+}
