@@ -12,6 +12,7 @@
 
 mod error;
 mod json;
+mod render;
 mod routes;
 mod transcode;
 

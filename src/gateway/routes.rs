@@ -2,9 +2,11 @@
 //! annotations of the UserService in roster's descriptor set: nothing here
 //! names an RPC.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use prost_reflect::{DescriptorPool, MessageDescriptor, MethodDescriptor, Value};
+
+use super::render::Plan;
 
 /// One route: `POST <path>` calls `grpc_path` with the body as its request.
 #[derive(Clone, Debug)]
@@ -16,6 +18,9 @@ pub struct Route {
     /// The request and response messages.
     pub input: MessageDescriptor,
     pub output: MessageDescriptor,
+    /// How the response is printed straight from the wire; None when it
+    /// holds a type `render` does not cover (then prost-reflect prints it).
+    pub plan: Option<Arc<Plan>>,
 }
 
 /// Every route, by HTTP path.
@@ -63,6 +68,7 @@ impl Routes {
                 method: method.name().to_owned(),
                 input: method.input(),
                 output: method.output(),
+                plan: Plan::new(&method.output()).ok(),
             };
             if by_path.insert(path.clone(), route).is_some() {
                 return Err(RoutesError::Duplicate(path));

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use bytes::{Buf, Bytes};
-use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use serde_json::json;
 use tonic::{body::Body, Code};
@@ -16,17 +16,18 @@ use super::{error, json, Surface};
 use crate::api::parse_grpc_timeout;
 
 /// The headers a JSON call passes on to its gRPC call: credentials,
-/// impersonation, the deadline, and what tracing reads.
-const FORWARDED: [&str; 8] = [
-    "authorization",
-    "x-roster-impersonate-user",
-    "x-waii-impersonate-user",
-    "grpc-timeout",
-    "x-request-id",
-    "traceparent",
-    "tracestate",
-    "user-agent",
+/// impersonation, and what tracing reads. (`grpc-timeout` is set anew.)
+const FORWARDED: [HeaderName; 7] = [
+    header::AUTHORIZATION,
+    HeaderName::from_static("x-roster-impersonate-user"),
+    HeaderName::from_static("x-waii-impersonate-user"),
+    HeaderName::from_static("x-request-id"),
+    HeaderName::from_static("traceparent"),
+    HeaderName::from_static("tracestate"),
+    header::USER_AGENT,
 ];
+const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
+const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
 
 /// The answer to a request that is not gRPC: a JSON call, a compatibility
 /// route, or a JSON 404.
@@ -75,7 +76,7 @@ where
     let arrived = Instant::now();
     let timeout = req
         .headers()
-        .get("grpc-timeout")
+        .get(&GRPC_TIMEOUT)
         .and_then(parse_grpc_timeout)
         .map_or(surface.limits.max_call_time, |t| {
             t.min(surface.limits.max_call_time)
@@ -118,11 +119,11 @@ where
     // What time is left of the call's deadline after reading the body.
     let left = timeout.saturating_sub(arrived.elapsed());
     headers.insert(
-        "grpc-timeout",
+        GRPC_TIMEOUT,
         HeaderValue::from_str(&format!("{}u", left.as_micros().min(99_999_999)))
             .unwrap_or(HeaderValue::from_static("0u")),
     );
-    for name in FORWARDED.into_iter().filter(|n| *n != "grpc-timeout") {
+    for name in &FORWARDED {
         for value in parts.headers.get_all(name) {
             headers.append(name, value.clone());
         }
@@ -136,22 +137,29 @@ where
     let Ok(collected) = body.collect().await else {
         return internal("the gRPC answer could not be read");
     };
+    // The status is in the trailers, or in the headers of a trailers-only
+    // answer; OK is read without building a `Status`.
     let trailers = collected.trailers().cloned();
-    let status = trailers
-        .as_ref()
-        .and_then(tonic::Status::from_header_map)
-        .or_else(|| tonic::Status::from_header_map(&head.headers));
-    match status {
-        Some(status) if status.code() != Code::Ok => {
-            error::from_status(&status, surface.routes.pool())
-        }
-        _ => match unframe(collected.to_bytes())
-            .ok_or_else(|| "the gRPC answer is not one message".to_owned())
-            .and_then(|m| json::response(&route.output, &m))
-        {
-            Ok(value) => error::json_response(StatusCode::OK, &value),
-            Err(e) => internal(&e),
-        },
+    let block = match &trailers {
+        Some(t) if t.contains_key(&GRPC_STATUS) => t,
+        _ => &head.headers,
+    };
+    let ok = block.get(&GRPC_STATUS).is_some_and(|s| s == "0");
+    if !ok {
+        return match tonic::Status::from_header_map(block) {
+            Some(status) => error::from_status(&status, surface.routes.pool()),
+            None => internal("the gRPC answer has no status"),
+        };
+    }
+    let Some(message) = unframe(collected.to_bytes()) else {
+        return internal("the gRPC answer is not one message");
+    };
+    if let Some(json) = route.plan.as_ref().and_then(|p| p.render(&message)) {
+        return json_body(json);
+    }
+    match json::response(&route.output, &message) {
+        Ok(value) => error::json_response(StatusCode::OK, &value),
+        Err(e) => internal(&e),
     }
 }
 
@@ -165,7 +173,12 @@ const OPENAPI: &str = "/api/openapi.json";
 const OPENAPI_DOCUMENT: &str = include_str!("../../docs/openapi.json");
 
 fn openapi() -> Response<Bytes> {
-    let mut answer = Response::new(Bytes::from_static(OPENAPI_DOCUMENT.as_bytes()));
+    json_body(OPENAPI_DOCUMENT.to_owned())
+}
+
+/// A 200 answer with a JSON body.
+fn json_body(json: String) -> Response<Bytes> {
+    let mut answer = Response::new(Bytes::from(json));
     answer.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
