@@ -88,9 +88,7 @@ where
             let future = self.inner.call(req);
             return Box::pin(async move { future.await.map(rewrite_out_of_range) });
         };
-        let deadline = arrived
-            .checked_add(timeout.saturating_sub(MARGIN))
-            .unwrap_or(arrived);
+        let deadline = deadline(arrived, timeout);
         req.extensions_mut().insert(Deadline(deadline));
         if Instant::now() >= deadline {
             let method = method_name(req.uri().path()).to_owned();
@@ -117,9 +115,23 @@ fn rewrite_out_of_range(mut response: Response<tonic::body::Body>) -> Response<t
     response
 }
 
+/// When a call that arrived at `arrived` with `timeout` must be answered
+/// by: [`MARGIN`] ahead of the client's deadline.
+pub fn deadline(arrived: Instant, timeout: Duration) -> Instant {
+    arrived
+        .checked_add(timeout.saturating_sub(MARGIN))
+        .unwrap_or(arrived)
+}
+
 /// The DEADLINE_EXCEEDED answer, with the call's log event (the handler,
 /// dropped or never run, writes none).
 fn expired(method: &str, arrived: Instant) -> Response<tonic::body::Body> {
+    expired_status(method, arrived).into_http()
+}
+
+/// DEADLINE_EXCEEDED for a call the layer answers itself, logged as the
+/// handler would have logged it.
+pub fn expired_status(method: &str, arrived: Instant) -> tonic::Status {
     tracing::info!(
         method,
         code = "DeadlineExceeded",
@@ -127,7 +139,7 @@ fn expired(method: &str, arrived: Instant) -> Response<tonic::body::Body> {
         caller = "",
         "rpc"
     );
-    tonic::Status::deadline_exceeded("deadline exceeded").into_http()
+    tonic::Status::deadline_exceeded("deadline exceeded")
 }
 
 /// The method's name in a gRPC path (`/package.Service/Method`).

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod layer;
 pub mod listing;
 mod status;
+mod unary;
 pub mod wire;
 
 use std::sync::{Arc, RwLock};

@@ -46,6 +46,10 @@ pub fn request(input: &MessageDescriptor, body: &[u8]) -> Result<Vec<u8>, BadBod
         });
     };
     fill_defaults(input, &mut object)?;
+    if object.is_empty() {
+        // `{}` is the default message, which encodes to nothing.
+        return Ok(Vec::new());
+    }
     let value = Value::Object(object);
     let message =
         decode(input, &value).map_err(|description| locate(input, &value, "", description))?;

@@ -47,17 +47,55 @@ pub struct Limits {
     pub max_call_time: Duration,
 }
 
-/// What the surface serves: the routes and the limits.
+/// A boxed future, as [`Unary::call`] answers.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One call of the service by method name, its request encoded.
 #[derive(Debug)]
+pub struct UnaryCall {
+    /// The method's name (`GetInfo`).
+    pub method: String,
+    /// The encoded request message.
+    pub message: Bytes,
+    /// The request's credentials and tracing headers.
+    pub metadata: tonic::metadata::MetadataMap,
+    /// The HTTP request's extensions (the connection's addresses).
+    pub extensions: tonic::Extensions,
+    /// How long the call may take (at most `--max-call-time`).
+    pub timeout: Duration,
+}
+
+/// The service the JSON surface calls: the gRPC handlers, reached without
+/// the gRPC transport (`api::unary`).
+pub trait Unary: Send + Sync {
+    /// Runs `call`: its encoded answer, or the status it ended with.
+    fn call(&self, call: UnaryCall) -> BoxFuture<'_, Result<Bytes, tonic::Status>>;
+}
+
+/// What the surface serves: the routes, the limits and the service.
 pub struct Surface {
     routes: Routes,
     limits: Limits,
+    unary: Arc<dyn Unary>,
+}
+
+impl std::fmt::Debug for Surface {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Surface")
+            .field("routes", &self.routes.len())
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Surface {
-    /// The surface of `routes` under `limits`.
-    pub fn new(routes: Routes, limits: Limits) -> Self {
-        Surface { routes, limits }
+    /// The surface of `routes` under `limits`, calling `unary`.
+    pub fn new(routes: Routes, limits: Limits, unary: Arc<dyn Unary>) -> Self {
+        Surface {
+            routes,
+            limits,
+            unary,
+        }
     }
 }
 
@@ -107,8 +145,6 @@ fn kind(req: &Request<Body>) -> Kind {
     }
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
 impl<S> Service<Request<Body>> for SurfaceService<S>
 where
     S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
@@ -119,7 +155,7 @@ where
 {
     type Response = Response<Body>;
     type Error = Infallible;
-    type Future = BoxFuture<Result<Response<Body>, Infallible>>;
+    type Future = BoxFuture<'static, Result<Response<Body>, Infallible>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.grpc.poll_ready(cx)
@@ -159,9 +195,8 @@ where
                 })
             }
             Kind::Other => {
-                let grpc = self.grpc.clone();
                 let surface = self.surface.clone();
-                Box::pin(async move { Ok(to_body(transcode::call(grpc, &surface, req).await)) })
+                Box::pin(async move { Ok(to_body(transcode::call(&surface, req).await)) })
             }
         }
     }

@@ -171,12 +171,18 @@ impl Plan {
             Special::ListValue => return list_value(bytes, out),
             Special::None => {}
         }
+        // The fields on the wire, read once (a malformed message fails here).
+        let mut entries = Vec::with_capacity(16);
+        for entry in Fields::new(bytes) {
+            entries.push(entry?);
+        }
         out.push('{');
         let mut first = true;
         for field in &self.fields {
-            // This field's occurrences (and a malformed tail, to fail on).
-            let mut found = Fields::new(bytes)
-                .filter(|f| f.as_ref().is_none_or(|(n, _)| *n == field.number))
+            let mut found = entries
+                .iter()
+                .filter(|(n, _)| *n == field.number)
+                .map(|(_, raw)| *raw)
                 .peekable();
             if found.peek().is_none() && field.presence {
                 continue;
@@ -186,35 +192,38 @@ impl Plan {
             }
             first = false;
             out.push_str(&field.key);
-            if field.repeated {
-                let map = matches!(field.ty, Ty::Map(..));
-                out.push(if map { '{' } else { '[' });
-                let mut first_item = true;
-                for item in found {
-                    let (_, raw) = item?;
-                    let items: Vec<Raw<'_>> = match (raw, &field.ty) {
-                        (Raw::Len(packed), ty) if ty.packable() => ty.unpack(packed)?,
-                        (raw, _) => vec![raw],
-                    };
-                    for raw in items {
-                        if !first_item {
-                            out.push(',');
-                        }
-                        first_item = false;
-                        match &field.ty {
-                            Ty::Map(key, value) => map_entry(raw, key, value, out)?,
-                            ty => ty.print(raw, out)?,
-                        }
-                    }
-                }
-                out.push(if map { '}' } else { ']' });
-            } else {
+            if !field.repeated {
                 // The last occurrence wins (messages merge, rarely sent twice).
                 match found.last() {
-                    Some(item) => field.ty.print(item?.1, out)?,
+                    Some(raw) => field.ty.print(raw, out)?,
                     None => field.ty.default(out),
                 }
+                continue;
             }
+            let map = matches!(field.ty, Ty::Map(..));
+            out.push(if map { '{' } else { '[' });
+            let mut first_item = true;
+            let mut item = |raw: Raw<'_>, out: &mut String| {
+                if !first_item {
+                    out.push(',');
+                }
+                first_item = false;
+                match &field.ty {
+                    Ty::Map(key, value) => map_entry(raw, key, value, out),
+                    ty => ty.print(raw, out),
+                }
+            };
+            for raw in found {
+                match raw {
+                    Raw::Len(packed) if field.ty.packable() => {
+                        for raw in field.ty.unpack(packed)? {
+                            item(raw, out)?;
+                        }
+                    }
+                    raw => item(raw, out)?,
+                }
+            }
+            out.push(if map { '}' } else { ']' });
         }
         out.push('}');
         Some(())

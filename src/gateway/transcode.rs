@@ -1,18 +1,17 @@
-//! One JSON call: the body becomes the route's protobuf request, which is
-//! sent as a gRPC call to the same service stack gRPC clients reach (the
-//! deadline layer, the handlers, their checks and limits); its answer
-//! becomes JSON, or an error body.
+//! One JSON call: the body becomes the route's protobuf request, which the
+//! gRPC handler of the route answers ([`Unary`]: the same `Call`, checks,
+//! limits and log event as a gRPC call, with the deadline set as the gRPC
+//! deadline layer sets it); its answer becomes JSON, or an error body.
 
 use std::time::Instant;
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use serde_json::json;
 use tonic::{body::Body, Code};
-use tower::{Service, ServiceExt};
 
-use super::{error, json, Surface};
+use super::{error, json, Surface, UnaryCall};
 use crate::api::parse_grpc_timeout;
 
 /// The headers a JSON call passes on to its gRPC call: credentials,
@@ -27,15 +26,10 @@ const FORWARDED: [HeaderName; 7] = [
     header::USER_AGENT,
 ];
 const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
-const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
 
 /// The answer to a request that is not gRPC: a JSON call, a compatibility
 /// route, or a JSON 404.
-pub(super) async fn call<S>(grpc: S, surface: &Surface, req: Request<Body>) -> Response<Bytes>
-where
-    S: Service<Request<Body>, Response = Response<Body>> + Send,
-    S::Future: Send,
-{
+pub(super) async fn call(surface: &Surface, req: Request<Body>) -> Response<Bytes> {
     let path = req.uri().path();
     let Some(route) = surface.routes.get(path) else {
         return match path {
@@ -103,56 +97,23 @@ where
         }
     };
 
-    let mut grpc_request = Request::new(Body::new(Full::new(frame(&message))));
-    *grpc_request.method_mut() = Method::POST;
-    *grpc_request.uri_mut() = match route.grpc_path.parse() {
-        Ok(uri) => uri,
-        Err(_) => return internal("a route's gRPC path is not a URI"),
-    };
-    *grpc_request.version_mut() = http::Version::HTTP_2;
-    let headers = grpc_request.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/grpc"),
-    );
-    headers.insert(header::TE, HeaderValue::from_static("trailers"));
-    // What time is left of the call's deadline after reading the body.
-    let left = timeout.saturating_sub(arrived.elapsed());
-    headers.insert(
-        GRPC_TIMEOUT,
-        HeaderValue::from_str(&format!("{}u", left.as_micros().min(99_999_999)))
-            .unwrap_or(HeaderValue::from_static("0u")),
-    );
+    let mut metadata = HeaderMap::new();
     for name in &FORWARDED {
         for value in parts.headers.get_all(name) {
-            headers.append(name, value.clone());
+            metadata.append(name, value.clone());
         }
     }
-    *grpc_request.extensions_mut() = parts.extensions;
-
-    let Ok(response) = grpc.oneshot(grpc_request).await else {
-        return internal("the gRPC service failed");
+    let call = UnaryCall {
+        method: route.method.clone(),
+        message: Bytes::from(message),
+        metadata: tonic::metadata::MetadataMap::from_headers(metadata),
+        extensions: parts.extensions,
+        // What is left of the deadline after reading the body.
+        timeout: timeout.saturating_sub(arrived.elapsed()),
     };
-    let (head, body) = response.into_parts();
-    let Ok(collected) = body.collect().await else {
-        return internal("the gRPC answer could not be read");
-    };
-    // The status is in the trailers, or in the headers of a trailers-only
-    // answer; OK is read without building a `Status`.
-    let trailers = collected.trailers().cloned();
-    let block = match &trailers {
-        Some(t) if t.contains_key(&GRPC_STATUS) => t,
-        _ => &head.headers,
-    };
-    let ok = block.get(&GRPC_STATUS).is_some_and(|s| s == "0");
-    if !ok {
-        return match tonic::Status::from_header_map(block) {
-            Some(status) => error::from_status(&status, surface.routes.pool()),
-            None => internal("the gRPC answer has no status"),
-        };
-    }
-    let Some(message) = unframe(collected.to_bytes()) else {
-        return internal("the gRPC answer is not one message");
+    let message = match surface.unary.call(call).await {
+        Ok(message) => message,
+        Err(status) => return error::from_status(&status, surface.routes.pool()),
     };
     if let Some(json) = route.plan.as_ref().and_then(|p| p.render(&message)) {
         return json_body(json);
@@ -232,23 +193,4 @@ async fn read_body(body: Body, max: usize, deadline: Instant) -> Result<Bytes, R
             None,
         )),
     }
-}
-
-/// A gRPC message frame: uncompressed, its length, the message.
-fn frame(message: &[u8]) -> Bytes {
-    let mut framed = Vec::with_capacity(5 + message.len());
-    framed.push(0);
-    framed.extend_from_slice(&(message.len() as u32).to_be_bytes());
-    framed.extend_from_slice(message);
-    Bytes::from(framed)
-}
-
-/// The one uncompressed message of a unary answer.
-fn unframe(mut framed: Bytes) -> Option<Bytes> {
-    if framed.len() < 5 || framed[0] != 0 {
-        return None;
-    }
-    framed.advance(1);
-    let len = framed.get_u32() as usize;
-    (framed.len() == len).then_some(framed)
 }

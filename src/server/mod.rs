@@ -74,7 +74,7 @@ pub async fn run(
     set_health(&health, ServingStatus::NotServing).await;
 
     let state = Arc::new(State::new(cfg.max_in_flight as usize));
-    let surface = Arc::new(router::surface(&cfg)?);
+    let surface = Arc::new(router::surface(&cfg, state.clone())?);
     let main = router::router(&cfg, state.clone(), surface.clone(), health_service.clone())?;
     let http = match listeners.http {
         Some(listener) => Some((

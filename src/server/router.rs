@@ -68,8 +68,12 @@ pub(super) fn router(
         .add_service(users))
 }
 
-/// The HTTP surface's routes (from the proto's annotations) and limits.
-pub(super) fn surface(cfg: &ServeArgs) -> Result<Surface, ServeError> {
+/// The HTTP surface: its routes (from the proto's annotations), limits, and
+/// the handlers it calls.
+pub(super) fn surface(
+    cfg: &ServeArgs,
+    state: std::sync::Arc<State>,
+) -> Result<Surface, ServeError> {
     let routes = Routes::from_descriptors(pb::FILE_DESCRIPTOR_SET, SERVICE_NAME)?;
     Ok(Surface::new(
         routes,
@@ -78,6 +82,7 @@ pub(super) fn surface(cfg: &ServeArgs) -> Result<Surface, ServeError> {
             max_headers: MAX_HEADER_LIST_BYTES as usize,
             max_call_time: cfg.max_call_time,
         },
+        std::sync::Arc::new(Api::new(state)),
     ))
 }
 
