@@ -7,6 +7,9 @@
 //! - [`conn`]: bounds on connections (how many, how long to say hello).
 //! - [`api`]: the `roster.v1.UserService` handlers; the only module that
 //!   knows the generated proto types.
+//! - [`gateway`]: gRPC-Web and the JSON surface beside gRPC on each
+//!   listener; JSON calls reach the handlers through `gateway::Unary`.
+//! - [`timeout`]: the `grpc-timeout` header's grammar.
 //! - [`directory`]: every operation, over any store.
 //! - [`auth`]: authentication (access keys, callers, impersonation, the
 //!   caches) and authorization (permissions, roles, scopes).
@@ -16,7 +19,8 @@
 //! - [`admin`]: `roster check`, `export` and `import` on a stopped store.
 //!
 //! Layers, each importing only those below it: `server`, `admin` →
-//! `api` → `directory` → `auth` → `store` → `domain`.
+//! `api` → `directory` → `auth` → `store` → `domain`, and `api` →
+//! `gateway` → `timeout`.
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -30,6 +34,7 @@ pub mod gateway;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod timeout;
 
 /// The generated protobuf types and gRPC stubs of `roster.v1`.
 pub mod pb {

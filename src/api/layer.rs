@@ -21,6 +21,8 @@ use std::{
 use http::{HeaderValue, Request, Response};
 use tower::{Layer, Service};
 
+use crate::timeout::parse_grpc_timeout;
+
 /// When a call must be answered by. Handlers stop at this instant, which is
 /// kept [`MARGIN`] ahead of tonic's own timer so that the handler's
 /// DEADLINE_EXCEEDED wins over tonic's CANCELLED.
@@ -145,42 +147,4 @@ pub fn expired_status(method: &str, arrived: Instant) -> tonic::Status {
 /// The method's name in a gRPC path (`/package.Service/Method`).
 fn method_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-/// Parses a `grpc-timeout` value: at most 8 digits and a unit.
-pub fn parse_grpc_timeout(value: &HeaderValue) -> Option<Duration> {
-    let s = value.to_str().ok()?;
-    let (digits, unit) = s.split_at_checked(s.len().checked_sub(1)?)?;
-    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(n * 3600),
-        "M" => Duration::from_secs(n * 60),
-        "S" => Duration::from_secs(n),
-        "m" => Duration::from_millis(n),
-        "u" => Duration::from_micros(n),
-        "n" => Duration::from_nanos(n),
-        _ => return None,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The grpc-timeout grammar of the gRPC HTTP/2 spec.
-    #[test]
-    fn timeouts() {
-        let p = |s: &str| parse_grpc_timeout(&HeaderValue::from_str(s).unwrap());
-        assert_eq!(p("1n"), Some(Duration::from_nanos(1)));
-        assert_eq!(p("250m"), Some(Duration::from_millis(250)));
-        assert_eq!(p("2S"), Some(Duration::from_secs(2)));
-        assert_eq!(p("1H"), Some(Duration::from_secs(3600)));
-        assert_eq!(p("123456789S"), None);
-        assert_eq!(p("S"), None);
-        assert_eq!(p("5x"), None);
-        assert_eq!(p(""), None);
-    }
 }

@@ -24,7 +24,7 @@ use crate::domain::{validate::non_empty, PageRequest};
 use crate::pb::{self, user_service_server::UserService};
 use call::Call;
 use convert::{json_to_struct, mask_paths, required, struct_to_json};
-pub use layer::{parse_grpc_timeout, CallLayer, Deadline};
+pub use layer::{CallLayer, Deadline};
 pub use status::ERROR_DOMAIN;
 
 /// What the handlers share with the server around them.

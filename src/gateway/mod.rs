@@ -6,9 +6,11 @@
 //! Requests are told apart by content type: `application/grpc` goes to the
 //! gRPC services untouched, `application/grpc-web*` through tonic-web to the
 //! same services, anything else to the JSON surface, which turns each call
-//! into a gRPC call of the same services (`transcode`). So every rule,
-//! check order and limit is the gRPC one; this module only maps JSON to
-//! protobuf and statuses to HTTP (README, "JSON over HTTP, and gRPC-Web").
+//! into the protobuf request of its route and hands it to that RPC's gRPC
+//! handler through [`Unary`] (`transcode`). So every rule, check order and
+//! limit is the gRPC one; this module only maps JSON to protobuf and back
+//! (`json`, `render`) and statuses to HTTP (`error`); README, "JSON over
+//! HTTP, and gRPC-Web".
 
 mod error;
 mod json;

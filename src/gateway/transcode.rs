@@ -12,7 +12,7 @@ use serde_json::json;
 use tonic::{body::Body, Code};
 
 use super::{error, json, Surface, UnaryCall};
-use crate::api::parse_grpc_timeout;
+use crate::timeout::parse_grpc_timeout;
 
 /// The headers a JSON call passes on to its gRPC call: credentials,
 /// impersonation, and what tracing reads. (`grpc-timeout` is set anew.)
