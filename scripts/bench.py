@@ -102,9 +102,14 @@ def h2load(addr, path, message, duration, headers=(), work=None):
     data = re.search(r"traffic: .* \((\d+)\) data", out)
     if not data or int(data.group(1)) < 5 * int(done.group(2)):
         sys.exit(f"h2load: some calls did not answer OK (no message):\n{out}")
+    return h2load_result(float(m.group(1)), log_file)
+
+
+def h2load_result(rps, log_file):
+    """req/s, and p50, p99 and the count from h2load's per-request log."""
     lat = sorted(int(line.split()[2]) for line in log_file.read_text().splitlines() if line.strip())
     pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000 if lat else float("nan")
-    return {"rps": float(m.group(1)), "p50": pct(0.50), "p99": pct(0.99), "count": len(lat),
+    return {"rps": rps, "p50": pct(0.50), "p99": pct(0.99), "count": len(lat),
             "errors": 0, "codes": {}}
 
 
@@ -126,10 +131,7 @@ def h1_json(addr, path, body, duration, headers=(), work=None):
     codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
     if not m or not codes or sum(int(c) for c in codes.groups()[1:]) or not int(codes.group(1)):
         sys.exit(f"h2load --h1 failed or some answers were not 2xx:\n{out}")
-    lat = sorted(int(line.split()[2]) for line in log_file.read_text().splitlines() if line.strip())
-    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / 1000 if lat else float("nan")
-    return {"rps": float(m.group(1)), "p50": pct(0.50), "p99": pct(0.99), "count": len(lat),
-            "errors": 0, "codes": {}}
+    return h2load_result(float(m.group(1)), log_file)
 
 
 def roster_binary(release):

@@ -93,6 +93,25 @@ fn parse_store(value: &str) -> Result<String, String> {
     }
 }
 
+/// Accepts a browser origin: `http://` or `https://`, a host and an
+/// optional port, nothing after (an origin never has a path).
+fn parse_origin(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    let host_ok = rest.is_some_and(|host| {
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    });
+    if host_ok {
+        Ok(value.to_owned())
+    } else {
+        Err("expected an origin such as https://console.example.com (scheme, host, optional port; no path)".into())
+    }
+}
+
 /// How the log is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -106,7 +125,7 @@ pub enum LogFormat {
 /// The server's settings.
 #[derive(Clone, Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
+    /// Address to listen on: gRPC, gRPC-Web and the JSON surface (/api/).
     #[arg(long, env = "ROSTER_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
 
@@ -120,7 +139,7 @@ pub struct ServeArgs {
     /// may call roster (CORS, with credentials); repeat or separate with
     /// commas for several. None by default: browsers may call only from
     /// roster's own origin.
-    #[arg(long, env = "ROSTER_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
+    #[arg(long, env = "ROSTER_CORS_ALLOW_ORIGIN", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_allow_origin: Vec<String>,
 
     /// Directory of the store and of `bootstrap.key`; created if missing.

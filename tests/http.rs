@@ -709,3 +709,24 @@ async fn partial_updates_and_compat_defaults() {
     .await;
     assert_eq!((strict.status, strict.code()), (404, "NOT_FOUND".into()));
 }
+
+/// A `--cors-allow-origin` that is no origin stops the start (exit 2) with a
+/// line naming the flag.
+#[test]
+fn bad_origin_is_refused() {
+    for bad in ["https://console.example/app", "console.example", "ftp://x"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--cors-allow-origin",
+                bad,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--cors-allow-origin"), "{stderr}");
+    }
+}
