@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use http::HeaderValue;
 use libfuzzer_sys::fuzz_target;
-use roster::api::layer::parse_grpc_timeout;
+use roster::timeout::parse_grpc_timeout;
 use roster::auth::{bearer, keys};
 use roster::domain::KeyDigest;
 use roster_fuzz::key_checksum;
