@@ -116,7 +116,7 @@ pub(super) async fn call(surface: &Surface, req: Request<Body>) -> Response<Byte
         Err(status) => return error::from_status(&status, surface.routes.pool()),
     };
     if let Some(json) = route.plan.as_ref().and_then(|p| p.render(&message)) {
-        return json_body(json);
+        return json_body(Bytes::from(json));
     }
     match json::response(&route.output, &message) {
         Ok(value) => error::json_response(StatusCode::OK, &value),
@@ -134,12 +134,12 @@ const OPENAPI: &str = "/api/openapi.json";
 const OPENAPI_DOCUMENT: &str = include_str!("../../docs/openapi.json");
 
 fn openapi() -> Response<Bytes> {
-    json_body(OPENAPI_DOCUMENT.to_owned())
+    json_body(Bytes::from_static(OPENAPI_DOCUMENT.as_bytes()))
 }
 
 /// A 200 answer with a JSON body.
-fn json_body(json: String) -> Response<Bytes> {
-    let mut answer = Response::new(Bytes::from(json));
+fn json_body(json: Bytes) -> Response<Bytes> {
+    let mut answer = Response::new(json);
     answer.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
