@@ -6,21 +6,13 @@ import assert from "node:assert/strict";
 import { it } from "node:test";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { BadRequestSchema, Code, UserService } from "@roster/client";
+import { BadRequestSchema, Code, rosterHeaders, UserService } from "@roster/client";
 import { address, adminKey, expectCode, uniqueId } from "./helpers.js";
 
 function webClient(key: string, impersonate?: string): Client<typeof UserService> {
   const transport = createGrpcWebTransport({
     baseUrl: `http://${address}`,
-    interceptors: [
-      (next) => async (req) => {
-        req.header.set("authorization", `Bearer ${key}`);
-        if (impersonate) {
-          req.header.set("x-roster-impersonate-user", impersonate);
-        }
-        return next(req);
-      },
-    ],
+    interceptors: [rosterHeaders({ accessKey: key, impersonate })],
   });
   return createClient(UserService, transport);
 }
