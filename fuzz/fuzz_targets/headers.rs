@@ -1,6 +1,6 @@
 //! Arbitrary bytes as a request header value: `authorization` (through
 //! `auth::bearer`, then `keys::plausible` on the key), `grpc-timeout`
-//! (`layer::parse_grpc_timeout`), and as text for `KeyDigest::from_hex`
+//! (`timeout::parse_grpc_timeout`), and as text for `KeyDigest::from_hex`
 //! (export files and the store's key index) and `keys::redact`.
 //!
 //! Invariants, each against an independent model:
@@ -22,9 +22,9 @@ use std::time::Duration;
 
 use http::HeaderValue;
 use libfuzzer_sys::fuzz_target;
-use roster::timeout::parse_grpc_timeout;
 use roster::auth::{bearer, keys};
 use roster::domain::KeyDigest;
+use roster::timeout::parse_grpc_timeout;
 use roster_fuzz::key_checksum;
 
 fuzz_target!(|data: &[u8]| {

@@ -13,8 +13,8 @@
 //! HTTP, and gRPC-Web".
 
 mod error;
-mod json;
-mod render;
+pub mod json;
+pub mod render;
 mod routes;
 mod transcode;
 

@@ -9,8 +9,11 @@
 //! with anything else, and the caller then renders through prost-reflect.
 //! Fields are printed in declaration order as prost-reflect prints them:
 //! every field without presence (defaults too), a field with presence
-//! (messages, `optional`, oneof members) only when set. A unit test checks
-//! the two renderings agree on every answer of the proto.
+//! (messages, `optional`, oneof members) only when set. Bytes prost never
+//! writes (a singular field twice, which would merge; a Value with two
+//! kinds) are left to prost-reflect too. A unit test checks the two
+//! renderings agree on every answer of the proto, and the `json_surface`
+//! fuzz target on arbitrary bytes.
 
 use std::{collections::HashMap, fmt::Write as _, sync::Arc};
 
@@ -193,8 +196,14 @@ impl Plan {
             first = false;
             out.push_str(&field.key);
             if !field.repeated {
-                // The last occurrence wins (messages merge, rarely sent twice).
-                match found.last() {
+                // A singular field sent twice (the last scalar wins, a
+                // message merges, every one must be valid) is left to
+                // prost-reflect: prost never encodes one twice.
+                let (count, last) = found.fold((0, None), |(n, _), raw| (n + 1, Some(raw)));
+                if count > 1 {
+                    return None;
+                }
+                match last {
                     Some(raw) => field.ty.print(raw, out)?,
                     None => field.ty.default(out),
                 }
@@ -360,6 +369,8 @@ fn map_entry(raw: Raw<'_>, key: &Ty, value: &Ty, out: &mut String) -> Option<()>
     for field in Fields::new(entry) {
         match field? {
             (1, raw) => k = Some(raw),
+            // A message value sent twice would merge: prost-reflect's case.
+            (2, _) if v.is_some() && matches!(value, Ty::Message(_)) => return None,
             (2, raw) => v = Some(raw),
             _ => {}
         }
@@ -402,14 +413,18 @@ fn struct_value(bytes: &[u8], out: &mut String) -> Option<()> {
         }
         first = false;
         let Raw::Len(entry) = raw else { return None };
-        let (mut key, mut val) = ("", &[][..]);
+        let (mut key, mut val) = ("", None);
         for f in Fields::new(entry) {
             match f? {
                 (1, Raw::Len(k)) => key = std::str::from_utf8(k).ok()?,
-                (2, Raw::Len(v)) => val = v,
+                // A value sent twice would merge: prost-reflect's case.
+                (2, Raw::Len(_)) if val.is_some() => return None,
+                (2, Raw::Len(v)) => val = Some(v),
+                (1 | 2, _) => return None,
                 _ => {}
             }
         }
+        let val = val.unwrap_or_default();
         string(key, out);
         out.push(':');
         value(val, out)?;
@@ -420,9 +435,15 @@ fn struct_value(bytes: &[u8], out: &mut String) -> Option<()> {
 
 /// `google.protobuf.Value`: its one kind, or null.
 fn value(bytes: &[u8], out: &mut String) -> Option<()> {
+    // One kind: a second one (or the same message twice, which would
+    // merge) is left to prost-reflect.
     let mut kind = None;
     for field in Fields::new(bytes) {
-        kind = Some(field?);
+        let field = field?;
+        if kind.is_some() {
+            return None;
+        }
+        kind = Some(field);
     }
     match kind {
         None | Some((1, Raw::Varint(_))) => out.push_str("null"),
@@ -441,9 +462,10 @@ fn list_value(bytes: &[u8], out: &mut String) -> Option<()> {
     out.push('[');
     let mut first = true;
     for field in Fields::new(bytes) {
-        let (number, raw) = field?;
-        let (1, Raw::Len(item)) = (number, raw) else {
-            continue;
+        let item = match field? {
+            (1, Raw::Len(item)) => item,
+            (1, _) => return None,
+            _ => continue,
         };
         if !first {
             out.push(',');
@@ -496,7 +518,10 @@ impl<'a> Iterator for Fields<'a> {
 impl<'a> Fields<'a> {
     fn field(&mut self) -> Option<(u32, Raw<'a>)> {
         let tag = varint(&mut self.bytes)?;
-        let number = u32::try_from(tag >> 3).ok()?;
+        // Field numbers are 1 to 2^29 - 1.
+        let number = u32::try_from(tag >> 3)
+            .ok()
+            .filter(|n| (1..=536_870_911).contains(n))?;
         let raw = match tag & 7 {
             0 => Raw::Varint(varint(&mut self.bytes)?),
             1 => {
@@ -526,6 +551,10 @@ fn varint(bytes: &mut &[u8]) -> Option<u64> {
     for i in 0..10 {
         let (&b, rest) = bytes.split_first()?;
         *bytes = rest;
+        // The tenth byte holds the 64th bit only.
+        if i == 9 && b > 1 {
+            return None;
+        }
         value |= u64::from(b & 0x7f) << (7 * i);
         if b < 0x80 {
             return Some(value);

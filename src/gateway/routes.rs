@@ -77,6 +77,13 @@ impl Routes {
         Ok(Routes { by_path, pool })
     }
 
+    /// Every route, by path, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Route)> {
+        let mut routes: Vec<_> = self.by_path.iter().map(|(p, r)| (p.as_str(), r)).collect();
+        routes.sort_by_key(|(p, _)| *p);
+        routes.into_iter()
+    }
+
     /// The route at `path`, if any.
     pub fn get(&self, path: &str) -> Option<&Route> {
         self.by_path.get(path)
