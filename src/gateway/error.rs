@@ -110,8 +110,15 @@ fn answer(status: StatusCode, code: Code, message: &str, details: Vec<Value>) ->
 
 /// A JSON answer.
 pub fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut response = Response::new(Bytes::from(bytes));
+    json_bytes(
+        status,
+        Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
+    )
+}
+
+/// An answer whose body is JSON already.
+pub fn json_bytes(status: StatusCode, json: Bytes) -> Response<Bytes> {
+    let mut response = Response::new(json);
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -193,17 +193,21 @@ pub fn render(message: &DynamicMessage) -> Value {
 /// type, and `google.protobuf.Struct` carries every number as a double, so a
 /// stored `5` would otherwise read back as `5.0`.
 fn whole_numbers(value: &mut Value) {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     match value {
         Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                if f.fract() == 0.0 && f.abs() <= EXACT {
-                    *n = serde_json::Number::from(f as i64);
-                }
+            if let Some(whole) = n.as_f64().filter(|_| n.is_f64()).and_then(whole) {
+                *n = serde_json::Number::from(whole);
             }
         }
         Value::Array(items) => items.iter_mut().for_each(whole_numbers),
         Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
         _ => {}
     }
+}
+
+/// `f` as an integer when it is whole and exact (|f| ≤ 2^53): how the
+/// surface prints such a double, here and in `render`.
+pub fn whole(f: f64) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    (f.fract() == 0.0 && f.abs() <= EXACT).then_some(f as i64)
 }

@@ -59,7 +59,7 @@ pub struct UnaryCall {
     pub method: String,
     /// The encoded request message.
     pub message: Bytes,
-    /// The request's credentials and tracing headers.
+    /// The request's headers (credentials, impersonation, tracing).
     pub metadata: tonic::metadata::MetadataMap,
     /// The HTTP request's extensions (the connection's addresses).
     pub extensions: tonic::Extensions,
@@ -178,24 +178,7 @@ where
         }
         match kind(&req) {
             Kind::Grpc => Box::pin(self.grpc.call(req)),
-            Kind::GrpcWeb => {
-                let mut web = self.web.clone();
-                Box::pin(async move {
-                    // tonic-web's errors are the inner service's: none.
-                    match tower::ServiceExt::oneshot(&mut web, req).await {
-                        Ok(response) => Ok(response),
-                        Err(e) => {
-                            tracing::error!(error = %e, "gRPC-Web call failed");
-                            Ok(to_body(error::own(
-                                StatusCode::INTERNAL_SERVER_ERROR,
-                                Code::Internal,
-                                "internal error",
-                                None,
-                            )))
-                        }
-                    }
-                })
-            }
+            Kind::GrpcWeb => Box::pin(tower::ServiceExt::oneshot(self.web.clone(), req)),
             Kind::Other => {
                 let surface = self.surface.clone();
                 Box::pin(async move { Ok(to_body(transcode::call(&surface, req).await)) })

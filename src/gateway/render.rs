@@ -268,7 +268,6 @@ fn string(s: &str, out: &mut String) {
 /// A double as JSON: whole numbers without a fraction (as `json::render`),
 /// the non-finite ones as proto3 JSON's strings.
 fn double(f: f64, out: &mut String) {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     if f.is_nan() {
         out.push_str("\"NaN\"");
     } else if f.is_infinite() {
@@ -277,13 +276,11 @@ fn double(f: f64, out: &mut String) {
         } else {
             "\"-Infinity\""
         });
-    } else if f.fract() == 0.0 && f.abs() <= EXACT {
-        let _ = write!(out, "{}", f as i64);
-    } else {
+    } else if let Some(whole) = super::json::whole(f) {
+        let _ = write!(out, "{whole}");
+    } else if let Ok(json) = serde_json::to_string(&f) {
         // serde_json prints the shortest form that reads back the same.
-        if let Ok(json) = serde_json::to_string(&f) {
-            out.push_str(&json);
-        }
+        out.push_str(&json);
     }
 }
 

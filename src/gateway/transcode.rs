@@ -14,17 +14,6 @@ use tonic::{body::Body, Code};
 use super::{error, json, Surface, UnaryCall};
 use crate::timeout::parse_grpc_timeout;
 
-/// The headers a JSON call passes on to its gRPC call: credentials,
-/// impersonation, and what tracing reads. (`grpc-timeout` is set anew.)
-const FORWARDED: [HeaderName; 7] = [
-    header::AUTHORIZATION,
-    HeaderName::from_static("x-roster-impersonate-user"),
-    HeaderName::from_static("x-waii-impersonate-user"),
-    HeaderName::from_static("x-request-id"),
-    HeaderName::from_static("traceparent"),
-    HeaderName::from_static("tracestate"),
-    header::USER_AGENT,
-];
 const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
 
 /// The answer to a request that is not gRPC: a JSON call, a compatibility
@@ -97,16 +86,11 @@ pub(super) async fn call(surface: &Surface, req: Request<Body>) -> Response<Byte
         }
     };
 
-    let mut metadata = HeaderMap::new();
-    for name in &FORWARDED {
-        for value in parts.headers.get_all(name) {
-            metadata.append(name, value.clone());
-        }
-    }
     let call = UnaryCall {
         method: route.method.clone(),
         message: Bytes::from(message),
-        metadata: tonic::metadata::MetadataMap::from_headers(metadata),
+        // The request's headers, as tonic hands a gRPC handler its own.
+        metadata: tonic::metadata::MetadataMap::from_headers(parts.headers),
         extensions: parts.extensions,
         // What is left of the deadline after reading the body.
         timeout: timeout.saturating_sub(arrived.elapsed()),
@@ -116,7 +100,7 @@ pub(super) async fn call(surface: &Surface, req: Request<Body>) -> Response<Byte
         Err(status) => return error::from_status(&status, surface.routes.pool()),
     };
     if let Some(json) = route.plan.as_ref().and_then(|p| p.render(&message)) {
-        return json_body(Bytes::from(json));
+        return error::json_bytes(StatusCode::OK, Bytes::from(json));
     }
     match json::response(&route.output, &message) {
         Ok(value) => error::json_response(StatusCode::OK, &value),
@@ -134,17 +118,10 @@ const OPENAPI: &str = "/api/openapi.json";
 const OPENAPI_DOCUMENT: &str = include_str!("../../docs/openapi.json");
 
 fn openapi() -> Response<Bytes> {
-    json_body(Bytes::from_static(OPENAPI_DOCUMENT.as_bytes()))
-}
-
-/// A 200 answer with a JSON body.
-fn json_body(json: Bytes) -> Response<Bytes> {
-    let mut answer = Response::new(json);
-    answer.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    answer
+    error::json_bytes(
+        StatusCode::OK,
+        Bytes::from_static(OPENAPI_DOCUMENT.as_bytes()),
+    )
 }
 
 fn internal(what: &str) -> Response<Bytes> {
