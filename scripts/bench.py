@@ -14,6 +14,10 @@ it), so mixing tools would mislead.
     scripts/bench --compare OLD   # the reads, this build against binary OLD,
                                   # alternating in one run (an A/B of a change)
 
+The servers log at RUST_LOG (default `info`: one event per call, as users
+run roster); e.g. RUST_LOG=info,roster::api::call=warn leaves out the
+per-call event to measure what it costs.
+
 Prints a Markdown table (BENCHMARKS.md holds the last full run). Python 3
 standard library only; ghz is installed into .tools/bin by scripts/lib.sh's
 conventions (pinned, once).
@@ -183,7 +187,8 @@ class Server:
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
              "--log-format", "json", "--max-in-flight", "4096", *extra],
-            stdout=subprocess.DEVNULL, stderr=self.log, env=dict(os.environ, RUST_LOG="info"))
+            stdout=subprocess.DEVNULL, stderr=self.log,
+            env=dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "info")))
         self.addr = None
         while time.monotonic() - begin < 600:
             text = self.log_path.read_text()
