@@ -142,6 +142,22 @@ pub struct ServeArgs {
     #[arg(long, env = "ROSTER_CORS_ALLOW_ORIGIN", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_allow_origin: Vec<String>,
 
+    /// TLS on `--listen` and `--http-listen`: this PEM certificate chain
+    /// (leaf first). Read again every second: a changed file is used for
+    /// new connections without dropping any. Plaintext when not given.
+    #[arg(long, env = "ROSTER_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "ROSTER_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// mTLS: require a client certificate signed by one of the CAs in this
+    /// PEM file (with `--tls-cert`); clients without one are refused during
+    /// the handshake.
+    #[arg(long, env = "ROSTER_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+
     /// Directory of the store and of `bootstrap.key`; created if missing.
     #[arg(long, env = "ROSTER_DATA_DIR", default_value = "./roster-data")]
     pub data_dir: PathBuf,
@@ -194,8 +210,8 @@ pub struct ServeArgs {
     #[arg(long, env = "ROSTER_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
 
-    /// Time a new connection has to send its first bytes before it is
-    /// closed.
+    /// Time a new connection has to send its first bytes (with TLS: to
+    /// complete the handshake and send them) before it is closed.
     #[arg(long, env = "ROSTER_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub handshake_timeout: Duration,
 
@@ -214,6 +230,15 @@ impl ServeArgs {
     /// Where the store is.
     pub fn location(&self) -> Location {
         location(self.store.as_deref(), &self.data_dir)
+    }
+
+    /// The TLS files, when TLS is on.
+    pub fn tls_files(&self) -> Option<crate::tls::TlsFiles> {
+        Some(crate::tls::TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
     }
 
     /// How a PostgreSQL store behaves.

@@ -4,8 +4,9 @@
 //! - at most `--max-connections` at once: past that roster stops accepting
 //!   (new connections wait in the kernel's backlog) until one closes;
 //! - a connection must send its first bytes within `--handshake-timeout`,
-//!   else it is closed. (After the HTTP/2 handshake, keepalive pings and
-//!   `--max-connection-age` take over.)
+//!   else it is closed; with TLS (`crate::tls`), the TLS handshake and the
+//!   first bytes of the request within it. (After the HTTP/2 handshake,
+//!   keepalive pings and `--max-connection-age` take over.)
 
 use std::{
     future::Future,
@@ -25,6 +26,8 @@ use tokio::{
 use tokio_stream::Stream;
 use tonic::transport::server::{Connected, TcpConnectInfo};
 
+use crate::tls::Tls;
+
 type Acquire = Pin<Box<dyn Future<Output = OwnedSemaphorePermit> + Send>>;
 
 /// Accepted connections, at most `max` open at once.
@@ -35,17 +38,20 @@ pub struct Limited<S> {
     permit: Option<OwnedSemaphorePermit>,
     acquiring: Option<Acquire>,
     handshake_timeout: Duration,
+    tls: Option<Arc<Tls>>,
 }
 
 impl<S> Limited<S> {
-    /// Wraps a stream of accepted connections.
-    pub fn new(inner: S, max: usize, handshake_timeout: Duration) -> Self {
+    /// Wraps a stream of accepted connections, each a TLS server connection
+    /// when `tls` is given.
+    pub fn new(inner: S, max: usize, handshake_timeout: Duration, tls: Option<Arc<Tls>>) -> Self {
         Limited {
             inner,
             permits: Arc::new(Semaphore::new(max)),
             permit: None,
             acquiring: None,
             handshake_timeout,
+            tls,
         }
     }
 }
@@ -74,8 +80,14 @@ where
         match ready!(Pin::new(&mut this.inner).poll_next(cx)) {
             Some(Ok(stream)) => {
                 let permit = this.permit.take().expect("acquired above");
+                let info = stream.connect_info();
+                let stream = match &this.tls {
+                    Some(tls) => Transport::Handshake(Box::new(tls.accept(stream))),
+                    None => Transport::Plain(stream),
+                };
                 Poll::Ready(Some(Ok(Guarded {
                     stream,
+                    info,
                     first_bytes: Some(Box::pin(tokio::time::sleep(this.handshake_timeout))),
                     _permit: permit,
                 })))
@@ -88,11 +100,54 @@ where
 
 /// An accepted connection holding its slot until it closes.
 pub struct Guarded {
-    stream: TcpStream,
+    stream: Transport,
+    info: TcpConnectInfo,
     /// Until the first bytes arrive: when they must have arrived by.
     first_bytes: Option<Pin<Box<Sleep>>>,
     _permit: OwnedSemaphorePermit,
 }
+
+/// The connection's byte stream: plain TCP, or TLS once its handshake (run
+/// on the first read or write) is done.
+enum Transport {
+    Plain(TcpStream),
+    Handshake(Box<tokio_rustls::Accept<TcpStream>>),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    /// The handshake failed; the connection is being closed.
+    Failed,
+}
+
+impl Transport {
+    /// Completes the TLS handshake if one is under way.
+    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Transport::Handshake(accept) = self {
+            match ready!(Pin::new(accept.as_mut()).poll(cx)) {
+                Ok(stream) => *self = Transport::Tls(Box::new(stream)),
+                Err(e) => {
+                    *self = Transport::Failed;
+                    return Poll::Ready(Err(e));
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// The stream to read and write, once any handshake is done.
+    fn io(&mut self) -> io::Result<Pin<&mut (dyn Io + Send)>> {
+        match self {
+            Transport::Plain(stream) => Ok(Pin::new(stream)),
+            Transport::Tls(stream) => Ok(Pin::new(stream.as_mut())),
+            Transport::Handshake(_) | Transport::Failed => Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "the TLS handshake did not complete",
+            )),
+        }
+    }
+}
+
+/// What a [`Transport`] reads and writes through.
+trait Io: AsyncRead + AsyncWrite + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Unpin> Io for T {}
 
 impl AsyncRead for Guarded {
     fn poll_read(
@@ -102,7 +157,14 @@ impl AsyncRead for Guarded {
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         let filled = buf.filled().len();
-        match Pin::new(&mut this.stream).poll_read(cx, buf) {
+        let read = match this.stream.poll_handshake(cx) {
+            Poll::Ready(Ok(())) => match this.stream.io() {
+                Ok(io) => io.poll_read(cx, buf),
+                Err(e) => Poll::Ready(Err(e)),
+            },
+            other => other,
+        };
+        match read {
             Poll::Ready(result) => {
                 if buf.filled().len() > filled {
                     this.first_bytes = None;
@@ -133,15 +195,21 @@ impl AsyncWrite for Guarded {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        ready!(self.stream.poll_handshake(cx))?;
+        self.stream.io()?.poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        ready!(self.stream.poll_handshake(cx))?;
+        self.stream.io()?.poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        match &mut self.stream {
+            // Nothing was said over TLS yet: close the socket itself.
+            Transport::Handshake(_) | Transport::Failed => Poll::Ready(Ok(())),
+            stream => stream.io()?.poll_shutdown(cx),
+        }
     }
 
     fn poll_write_vectored(
@@ -149,11 +217,16 @@ impl AsyncWrite for Guarded {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        ready!(self.stream.poll_handshake(cx))?;
+        self.stream.io()?.poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        match &self.stream {
+            Transport::Plain(stream) => stream.is_write_vectored(),
+            // tokio-rustls gathers the slices into its records.
+            _ => true,
+        }
     }
 }
 
@@ -161,6 +234,6 @@ impl Connected for Guarded {
     type ConnectInfo = TcpConnectInfo;
 
     fn connect_info(&self) -> Self::ConnectInfo {
-        self.stream.connect_info()
+        self.info.clone()
     }
 }

@@ -35,6 +35,7 @@ pub mod server;
 pub mod store;
 pub mod telemetry;
 pub mod timeout;
+pub mod tls;
 
 /// The generated protobuf types and gRPC stubs of `roster.v1`.
 pub mod pb {

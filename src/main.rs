@@ -74,7 +74,11 @@ fn serve(args: ServeArgs) -> ExitCode {
             Err(e) => {
                 tracing::error!(error = %e, "roster stopped");
                 eprintln!("roster: {e}");
-                ExitCode::FAILURE
+                if e.is_usage() {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::FAILURE
+                }
             }
         }
     })

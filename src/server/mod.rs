@@ -47,6 +47,16 @@ pub enum ServeError {
     Routes(#[from] crate::gateway::RoutesError),
     #[error("--cors-allow-origin {0:?} is not a valid origin")]
     Cors(String),
+    #[error("{0}")]
+    Tls(#[from] crate::tls::TlsError),
+}
+
+impl ServeError {
+    /// Whether the settings are at fault (exit status 2, as for bad flags)
+    /// rather than the environment.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ServeError::Cors(_) | ServeError::Tls(_))
+    }
 }
 
 /// Where roster listens: the main port (gRPC, gRPC-Web and JSON) and, with
@@ -70,6 +80,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let listeners = listeners.into();
+    let tls = cfg.tls_files().map(crate::tls::Tls::load).transpose()?;
+    let reloading = tls.clone().map(|tls| tokio::spawn(tls.watch()));
+    let _reloading = AbortOnDrop(reloading);
     let (health, health_service) = tonic_health::server::health_reporter();
     set_health(&health, ServingStatus::NotServing).await;
 
@@ -79,14 +92,14 @@ pub async fn run(
     let http = match listeners.http {
         Some(listener) => Some((
             router::router(&cfg, state.clone(), surface, health_service)?,
-            router::incoming(&cfg, listener),
+            router::incoming(&cfg, listener, tls.clone()),
         )),
         None => None,
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut serving = tokio::spawn(serve(
         main,
-        router::incoming(&cfg, listeners.main),
+        router::incoming(&cfg, listeners.main, tls),
         http,
         stop_rx,
     ));
@@ -156,6 +169,17 @@ async fn serve(
         _ = stop => {
             let _ = stopping.send(true);
             servers.await
+        }
+    }
+}
+
+/// Aborts a background task when the server stops, however it stops.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
         }
     }
 }

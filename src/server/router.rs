@@ -132,8 +132,12 @@ fn cors(origins: &[String]) -> Result<Option<CorsLayer>, ServeError> {
 }
 
 /// The listener's connections, bounded in number and in how long each may
-/// take to say hello.
-pub(super) fn incoming(cfg: &ServeArgs, listener: TcpListener) -> Limited<TcpIncoming> {
+/// take to say hello; TLS connections when `tls` is given.
+pub(super) fn incoming(
+    cfg: &ServeArgs,
+    listener: TcpListener,
+    tls: Option<std::sync::Arc<crate::tls::Tls>>,
+) -> Limited<TcpIncoming> {
     let incoming = TcpIncoming::from(listener)
         .with_nodelay(Some(true))
         .with_keepalive(Some(cfg.keepalive));
@@ -141,5 +145,6 @@ pub(super) fn incoming(cfg: &ServeArgs, listener: TcpListener) -> Limited<TcpInc
         incoming,
         cfg.max_connections as usize,
         cfg.handshake_timeout,
+        tls,
     )
 }
