@@ -50,3 +50,13 @@ ensure_jq() {
 
 # The client languages, each with clients/<lang>/gen.sh and test.sh.
 CLIENT_LANGS=(python typescript go java)
+
+# openssl, from Debian's packages (the TLS walk-through makes its
+# certificates with it).
+ensure_openssl() {
+  if ! command -v openssl >/dev/null 2>&1; then
+    log "installing openssl"
+    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openssl >/dev/null
+    else sudo apt-get update -qq && sudo apt-get install -y -qq openssl >/dev/null; fi
+  fi
+}
