@@ -31,6 +31,7 @@ pub mod conn;
 pub mod directory;
 pub mod domain;
 pub mod gateway;
+pub mod request_id;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -27,6 +27,8 @@ pub(super) struct Call<'a> {
     state: &'a State,
     /// The key and the impersonation header.
     credentials: Credentials,
+    /// The request's `x-request-id` (`request_id`), for the log event.
+    request_id: Option<http::HeaderValue>,
     /// This call's in-flight slot; None when the server is at its limit.
     permit: Option<OwnedSemaphorePermit>,
     /// The key's owner, once authenticated.
@@ -47,13 +49,15 @@ impl<'a> Call<'a> {
         let deadline = extensions
             .get::<Deadline>()
             .map_or(started + std::time::Duration::from_secs(30), |d| d.0);
-        let credentials = Credentials::from_headers(&metadata.into_headers());
+        let headers = metadata.into_headers();
+        let credentials = Credentials::from_headers(&headers);
         let call = Call {
             method,
             started,
             deadline,
             state,
             credentials,
+            request_id: headers.get(&crate::request_id::HEADER).cloned(),
             permit: state.in_flight.clone().try_acquire_owned().ok(),
             who: OnceLock::new(),
             logged: false,
@@ -127,6 +131,7 @@ impl<'a> Call<'a> {
             duration_us = self.started.elapsed().as_micros() as u64,
             caller,
             impersonated,
+            request_id = self.request_id.as_ref().and_then(|id| id.to_str().ok()),
             "rpc"
         );
     }

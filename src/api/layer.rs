@@ -92,16 +92,19 @@ where
         };
         let deadline = deadline(arrived, timeout);
         req.extensions_mut().insert(Deadline(deadline));
+        let call = Expiry {
+            method: method_name(req.uri().path()).to_owned(),
+            arrived,
+            request_id: req.headers().get(&crate::request_id::HEADER).cloned(),
+        };
         if Instant::now() >= deadline {
-            let method = method_name(req.uri().path()).to_owned();
-            return Box::pin(async move { Ok(expired(&method, arrived)) });
+            return Box::pin(async move { Ok(call.expired().into_http()) });
         }
-        let method = method_name(req.uri().path()).to_owned();
         let future = self.inner.call(req);
         Box::pin(async move {
             match tokio::time::timeout_at(deadline.into(), future).await {
                 Ok(response) => response.map(rewrite_out_of_range),
-                Err(_) => Ok(expired(&method, arrived)),
+                Err(_) => Ok(call.expired().into_http()),
             }
         })
     }
@@ -125,23 +128,32 @@ pub fn deadline(arrived: Instant, timeout: Duration) -> Instant {
         .unwrap_or(arrived)
 }
 
-/// The DEADLINE_EXCEEDED answer, with the call's log event (the handler,
-/// dropped or never run, writes none).
-fn expired(method: &str, arrived: Instant) -> Response<tonic::body::Body> {
-    expired_status(method, arrived).into_http()
+/// What the layer knows of a call it may have to answer DEADLINE_EXCEEDED
+/// itself.
+pub struct Expiry {
+    /// The method's name (`GetInfo`).
+    pub method: String,
+    /// When the call arrived.
+    pub arrived: Instant,
+    /// Its `x-request-id`.
+    pub request_id: Option<HeaderValue>,
 }
 
-/// DEADLINE_EXCEEDED for a call the layer answers itself, logged as the
-/// handler would have logged it.
-pub fn expired_status(method: &str, arrived: Instant) -> tonic::Status {
-    tracing::info!(
-        method,
-        code = "DeadlineExceeded",
-        duration_us = arrived.elapsed().as_micros() as u64,
-        caller = "",
-        "rpc"
-    );
-    tonic::Status::deadline_exceeded("deadline exceeded")
+impl Expiry {
+    /// DEADLINE_EXCEEDED for a call the layer answers itself, logged as the
+    /// handler would have logged it (the handler, dropped or never run,
+    /// writes none).
+    pub fn expired(&self) -> tonic::Status {
+        tracing::info!(
+            method = self.method,
+            code = "DeadlineExceeded",
+            duration_us = self.arrived.elapsed().as_micros() as u64,
+            caller = "",
+            request_id = self.request_id.as_ref().and_then(|id| id.to_str().ok()),
+            "rpc"
+        );
+        tonic::Status::deadline_exceeded("deadline exceeded")
+    }
 }
 
 /// The method's name in a gRPC path (`/package.Service/Method`).

@@ -39,10 +39,17 @@ impl Unary for Api {
             let arrived = Instant::now();
             let deadline = layer::deadline(arrived, call.timeout);
             call.extensions.insert(layer::Deadline(deadline));
+            let expiry = layer::Expiry {
+                method: call.method.clone(),
+                arrived,
+                request_id: call
+                    .metadata
+                    .get(crate::request_id::HEADER.as_str())
+                    .and_then(|id| http::HeaderValue::from_bytes(id.as_bytes()).ok()),
+            };
             if Instant::now() >= deadline {
-                return Err(layer::expired_status(&call.method, arrived));
+                return Err(expiry.expired());
             }
-            let method = call.method.clone();
             let answer = async {
                 dispatch!(self, call;
                     "CreateAccessKey" => create_access_key(pb::CreateAccessKeyRequest),
@@ -66,7 +73,7 @@ impl Unary for Api {
             };
             match tokio::time::timeout_at(deadline.into(), answer).await {
                 Ok(answer) => answer,
-                Err(_) => Err(layer::expired_status(&method, arrived)),
+                Err(_) => Err(expiry.expired()),
             }
         })
     }

@@ -163,7 +163,13 @@ where
         self.grpc.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
+    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+        // Every request, whatever its surface, gets an id and answers it.
+        let id = crate::request_id::ensure(req.headers_mut());
+        let answered = move |mut response: Response<Body>| {
+            response.headers_mut().insert(crate::request_id::HEADER, id);
+            response
+        };
         if header_bytes(&req) > self.surface.limits.max_headers {
             let answer = error::own(
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -174,14 +180,20 @@ where
                 ),
                 None,
             );
-            return Box::pin(async move { Ok(to_body(answer)) });
+            return Box::pin(async move { Ok(answered(to_body(answer))) });
         }
         match kind(&req) {
-            Kind::Grpc => Box::pin(self.grpc.call(req)),
-            Kind::GrpcWeb => Box::pin(tower::ServiceExt::oneshot(self.web.clone(), req)),
+            Kind::Grpc => {
+                let call = self.grpc.call(req);
+                Box::pin(async move { call.await.map(answered) })
+            }
+            Kind::GrpcWeb => {
+                let call = tower::ServiceExt::oneshot(self.web.clone(), req);
+                Box::pin(async move { call.await.map(answered) })
+            }
             Kind::Other => {
                 let surface = self.surface.clone();
-                Box::pin(async move { Ok(to_body(transcode::call(&surface, req).await)) })
+                Box::pin(async move { Ok(answered(to_body(transcode::call(&surface, req).await))) })
             }
         }
     }
