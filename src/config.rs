@@ -196,6 +196,19 @@ pub struct ServeArgs {
     #[arg(long, env = "ROSTER_MAX_IN_FLIGHT", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(64..))]
     pub max_in_flight: u32,
 
+    /// Fair overload: most calls a second per organization (the key
+    /// owner's), a burst of one second's worth allowed; beyond it
+    /// RESOURCE_EXHAUSTED with RetryInfo (HTTP 429 with Retry-After). No
+    /// limit by default.
+    #[arg(long, env = "ROSTER_ORG_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub org_rate_limit: Option<u32>,
+
+    /// Fair overload: most calls in flight per organization (the key
+    /// owner's); beyond it RESOURCE_EXHAUSTED with RetryInfo. No limit by
+    /// default.
+    #[arg(long, env = "ROSTER_ORG_MAX_IN_FLIGHT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub org_max_in_flight: Option<u32>,
+
     /// Most concurrent streams (calls) on one HTTP/2 connection.
     #[arg(long, env = "ROSTER_MAX_STREAMS", default_value_t = 256, value_parser = clap::value_parser!(u32).range(64..))]
     pub max_streams_per_connection: u32,

@@ -12,7 +12,7 @@ use std::{
 use tokio::sync::OwnedSemaphorePermit;
 use tonic::{Request, Response, Status};
 
-use super::{Deadline, State};
+use super::{quota::Admission, Deadline, State};
 use crate::auth::{Authenticated, Caller, Credentials};
 use crate::directory::Directory;
 use crate::domain::{Error, Result};
@@ -33,6 +33,8 @@ pub(super) struct Call<'a> {
     permit: Option<OwnedSemaphorePermit>,
     /// The key's owner, once authenticated.
     who: OnceLock<Arc<Caller>>,
+    /// The call's place in its organization's limits, once admitted.
+    admission: OnceLock<Option<Admission<'a>>>,
     /// Whether the call's log event is written; a call dropped before it
     /// ends (its client went away) is logged as CANCELLED when dropped.
     logged: bool,
@@ -60,6 +62,7 @@ impl<'a> Call<'a> {
             request_id: headers.get(&crate::request_id::HEADER).cloned(),
             permit: state.in_flight.clone().try_acquire_owned().ok(),
             who: OnceLock::new(),
+            admission: OnceLock::new(),
             logged: false,
         };
         (call, message)
@@ -85,6 +88,9 @@ impl<'a> Call<'a> {
         let directory = self.directory()?;
         let owner = directory.authenticate(&self.credentials).await?;
         let _ = self.who.set(owner.clone());
+        // The key owner's organization pays for the call, whoever it acts as.
+        let admission = self.state.quotas.admit(&owner.user.org_id)?;
+        let _ = self.admission.set(admission);
         let who = Authenticated::new(owner, &self.credentials)?;
         Ok((directory, who))
     }

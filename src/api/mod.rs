@@ -10,6 +10,7 @@ mod call;
 pub mod convert;
 pub mod layer;
 pub mod listing;
+pub mod quota;
 mod status;
 mod unary;
 pub mod wire;
@@ -34,6 +35,8 @@ pub struct State {
     pub directory: RwLock<Option<Arc<Directory>>>,
     /// One permit per call in flight; none left means RESOURCE_EXHAUSTED.
     pub in_flight: Arc<Semaphore>,
+    /// Per-organization limits (none by default).
+    pub quotas: quota::Quotas,
 }
 
 impl State {
@@ -42,7 +45,13 @@ impl State {
         State {
             directory: RwLock::new(None),
             in_flight: Arc::new(Semaphore::new(max_in_flight)),
+            quotas: quota::Quotas::default(),
         }
+    }
+
+    /// The same, with per-organization limits.
+    pub fn with_quotas(self, quotas: quota::Quotas) -> Self {
+        State { quotas, ..self }
     }
 }
 

@@ -44,6 +44,19 @@ impl From<Error> for Status {
             Error::ResourceExhausted { reason, .. } => {
                 info(Code::ResourceExhausted, message, reason, [])
             }
+            Error::QuotaExceeded {
+                reason,
+                subject,
+                retry_after,
+                ..
+            } => {
+                let mut details =
+                    ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
+                details
+                    .set_retry_info(Some(retry_after))
+                    .add_quota_failure_violation(subject, message.clone());
+                Status::with_error_details(Code::ResourceExhausted, message, details)
+            }
             Error::DeadlineExceeded => Status::deadline_exceeded(message),
             Error::Unavailable(_) => Status::unavailable(message),
             Error::Storage(_) | Error::Internal(_) => Status::internal("internal error"),
@@ -104,6 +117,15 @@ mod tests {
                 Error::ResourceExhausted {
                     reason: "R",
                     message: "m".into(),
+                },
+                Code::ResourceExhausted,
+            ),
+            (
+                Error::QuotaExceeded {
+                    reason: "R",
+                    message: "m".into(),
+                    subject: "organizations/o".into(),
+                    retry_after: std::time::Duration::from_millis(20),
                 },
                 Code::ResourceExhausted,
             ),

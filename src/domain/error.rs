@@ -34,6 +34,17 @@ pub enum Error {
         reason: &'static str,
         message: String,
     },
+    /// The caller's organization is over one of its limits
+    /// (`api::quota`): try again after `retry_after`.
+    #[error("{message}")]
+    QuotaExceeded {
+        reason: &'static str,
+        message: String,
+        /// What is limited, as `google.rpc.QuotaFailure` names it
+        /// (`organizations/<id>`).
+        subject: String,
+        retry_after: std::time::Duration,
+    },
     /// The call's deadline passed before the operation reached the store.
     #[error("deadline exceeded")]
     DeadlineExceeded,

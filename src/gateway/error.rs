@@ -53,20 +53,30 @@ pub fn code_name(code: Code) -> &'static str {
     }
 }
 
-/// The answer to a call that ended with `status`.
+/// The answer to a call that ended with `status`; with `Retry-After`
+/// (whole seconds, at least 1) when it carries a `google.rpc.RetryInfo`.
 pub fn from_status(status: &tonic::Status, pool: &DescriptorPool) -> Response<Bytes> {
     let details = tonic_types::pb::Status::decode(status.details())
         .map(|s| s.details)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let retry_after = details
         .iter()
-        .map(|any| detail(any, pool))
-        .collect();
-    answer(
+        .find(|any| any.type_url.ends_with("/google.rpc.RetryInfo"))
+        .and_then(|any| tonic_types::pb::RetryInfo::decode(any.value.as_slice()).ok())
+        .and_then(|info| info.retry_delay)
+        .map(|d| (d.seconds.max(0) as u64 + u64::from(d.nanos > 0)).max(1));
+    let mut response = answer(
         http_status(status.code()),
         status.code(),
         status.message(),
-        details,
-    )
+        details.iter().map(|any| detail(any, pool)).collect(),
+    );
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// A google.rpc detail as JSON: its fields and `@type`.

@@ -86,7 +86,9 @@ pub async fn run(
     let (health, health_service) = tonic_health::server::health_reporter();
     set_health(&health, ServingStatus::NotServing).await;
 
-    let state = Arc::new(State::new(cfg.max_in_flight as usize));
+    let state = Arc::new(State::new(cfg.max_in_flight as usize).with_quotas(
+        crate::api::quota::Quotas::new(cfg.org_rate_limit, cfg.org_max_in_flight),
+    ));
     let surface = Arc::new(router::surface(&cfg, state.clone())?);
     let main = router::router(&cfg, state.clone(), surface.clone(), health_service.clone())?;
     let http = match listeners.http {
