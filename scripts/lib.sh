@@ -39,14 +39,19 @@ ensure_roster() {
   export ROSTER_BIN
 }
 
-# jq, from Debian's packages (the walk-through uses it).
-ensure_jq() {
-  if ! command -v jq >/dev/null 2>&1; then
-    log "installing jq"
-    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq jq >/dev/null
-    else sudo apt-get update -qq && sudo apt-get install -y -qq jq >/dev/null; fi
-  fi
+# A Debian package, installed with apt-get (as root, or through sudo) when
+# PROGRAM is not on the PATH: ensure_apt PROGRAM PACKAGE.
+ensure_apt() {
+  local program=$1 package=$2 sudo=()
+  command -v "$program" >/dev/null 2>&1 && return 0
+  log "installing $package (Debian's package)"
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$package" >/dev/null
 }
+
+# jq, from Debian's packages (the walk-through uses it).
+ensure_jq() { ensure_apt jq jq; }
 
 # The client languages, each with clients/<lang>/gen.sh and test.sh.
 CLIENT_LANGS=(python typescript go java)
