@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Serve(args)) => serve(*args),
         None => serve(ServeArgs::from_env()),
+        Some(Command::Healthcheck(args)) => roster::healthcheck::run(args),
         Some(offline) => {
             let _log = roster::telemetry::init(LogFormat::Text);
             admin::run(offline)
