@@ -29,8 +29,8 @@ pub struct HealthcheckArgs {
     pub addr: Authority,
 
     /// The health service name to ask about: `startup`, `liveness`,
-    /// `readiness`, `roster.v1.UserService` or `` (the server as a whole,
-    /// the same as `readiness`).
+    /// `readiness`, `roster.v1.UserService`, or the empty name (the
+    /// default: the server as a whole, the same as `readiness`).
     #[arg(long, env = "ROSTER_HEALTHCHECK_SERVICE", default_value = "")]
     pub service: String,
 
