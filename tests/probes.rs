@@ -256,3 +256,163 @@ async fn healthcheck_reads_its_environment() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("\"no.such.Service\" is unknown"));
 }
+
+/// `roster healthcheck --tls-ca` against a gRPC health service behind TLS
+/// (tonic's server TLS, a certificate for `localhost` and 127.0.0.1 from a
+/// throwaway CA): SERVING with the right CA, whether the name comes from
+/// `--addr` or `--tls-server-name`; a connection failure (exit 1) with
+/// another CA, or with a name the certificate does not carry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_over_tls() {
+    use tonic::transport::{Identity, Server, ServerTlsConfig};
+    let certs = tempfile::tempdir().unwrap();
+    let ca = pg::certificates(certs.path());
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = pg::certificates(other.path());
+    let identity = Identity::from_pem(
+        std::fs::read(certs.path().join("server.crt")).unwrap(),
+        std::fs::read(certs.path().join("server.key")).unwrap(),
+    );
+    let (health, service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status("", tonic_health::ServingStatus::Serving)
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(
+        Server::builder()
+            .tls_config(ServerTlsConfig::new().identity(identity))
+            .unwrap()
+            .add_service(service)
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+
+    let run = |addr: String, ca: &std::path::Path, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["healthcheck", "--addr", &addr, "--tls-ca"])
+            .arg(ca)
+            .args(extra)
+            .env_clear()
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let by_ip = addr.to_string();
+    let by_name = format!("localhost:{}", addr.port());
+    assert_eq!(run(by_ip.clone(), &ca, &[]), (0, String::new()));
+    assert_eq!(run(by_name, &ca, &[]), (0, String::new()));
+    assert_eq!(
+        run(by_ip.clone(), &ca, &["--tls-server-name", "localhost"]),
+        (0, String::new())
+    );
+    for (ca, extra) in [
+        (&other_ca, &[][..]),
+        (&ca, &["--tls-server-name", "other.example"][..]),
+    ] {
+        let (code, stderr) = run(by_ip.clone(), ca, extra);
+        assert_eq!(code, 1, "{extra:?}: {stderr}");
+        assert!(stderr.contains("cannot connect"), "{extra:?}: {stderr}");
+    }
+}
+
+/// A client certificate signed by the CA of [`pg::certificates`] in `dir`
+/// (openssl): `client.crt` and `client.key`.
+fn client_certificate(dir: &std::path::Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    // An X.509 v3 certificate (webpki takes no other), for client auth.
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    run(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "client.key",
+        "-out",
+        "client.csr",
+        "-subj",
+        "/CN=probe",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "client.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "client.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "client.ext",
+    ]);
+}
+
+/// Mutual TLS: against a health service that requires a client certificate
+/// of its CA, `roster healthcheck` without `--tls-cert` fails to connect
+/// (exit 1) and with `--tls-cert` and `--tls-key` gets SERVING (exit 0).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_over_mutual_tls() {
+    use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+    let certs = tempfile::tempdir().unwrap();
+    let ca = pg::certificates(certs.path());
+    client_certificate(certs.path());
+    let read = |name: &str| std::fs::read(certs.path().join(name)).unwrap();
+    let tls = ServerTlsConfig::new()
+        .identity(Identity::from_pem(read("server.crt"), read("server.key")))
+        .client_ca_root(Certificate::from_pem(read("ca.pem")));
+    let (health, service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status("", tonic_health::ServingStatus::Serving)
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(
+        Server::builder()
+            .tls_config(tls)
+            .unwrap()
+            .add_service(service)
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    let run = |extra: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(["healthcheck", "--addr", &addr, "--tls-ca"])
+            .arg(&ca)
+            .args(extra)
+            .env_clear()
+            .output()
+            .unwrap()
+    };
+    let without = run(&[]);
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert_eq!(without.status.code(), Some(1), "{stderr}");
+    let (cert, key) = (
+        certs.path().join("client.crt"),
+        certs.path().join("client.key"),
+    );
+    let with = run(&[
+        "--tls-cert".as_ref(),
+        cert.as_os_str(),
+        "--tls-key".as_ref(),
+        key.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&with.stderr);
+    assert_eq!(with.status.code(), Some(0), "{stderr}");
+    assert!(with.stderr.is_empty(), "{stderr}");
+}
