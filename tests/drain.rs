@@ -311,3 +311,47 @@ async fn a_call_that_never_finishes_is_cut_at_the_grace() {
         "the half-sent JSON request was answered OK"
     );
 }
+
+/// SIGTERM while roster is still starting (another process holds the
+/// store), with a readiness Watch open (NOT_SERVING, and never ending by
+/// itself): the process exits 0 within the grace and one second, as when
+/// serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_starting_is_bounded_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let _holder = roster::store::open(
+        &roster::store::Location::data_dir(dir.path()),
+        roster::store::Create::IfMissing,
+    )
+    .await
+    .unwrap();
+    let key = roster::auth::keys::generate().unwrap().expose().to_owned();
+    let mut server = ServerProcess::spawn(
+        dir.path(),
+        &[("ROSTER_BOOTSTRAP_KEY", &key)],
+        &["--shutdown-grace", "2s"],
+    );
+    let mut readiness = HealthClient::new(server.channel())
+        .watch(HealthCheckRequest {
+            service: "readiness".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        readiness.next().await.unwrap().unwrap().status,
+        2,
+        "NOT_SERVING while starting"
+    );
+
+    let sent = Instant::now();
+    server.signal("-TERM");
+    let (code, took) = exited(&mut server, sent).await;
+    assert_eq!(code, Some(0), "{:?}", server.log_lines());
+    assert!(
+        took < GRACE + Duration::from_secs(1),
+        "exited {took:?} after SIGTERM, past the grace ({GRACE:?}) and one second"
+    );
+    let log = server.log_lines().join("\n");
+    assert!(log.contains("shutdown requested while starting"), "{log}");
+}

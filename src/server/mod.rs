@@ -103,15 +103,13 @@ pub async fn run(
                 tracing::info!("serving");
             }
             Err(e) => {
-                let _ = stop_tx.send(());
-                let _ = serving.await;
+                let _ = drain::stop_serving(&cfg, stop_tx, serving).await;
                 return Err(e);
             }
         },
         () = &mut shutdown => {
             tracing::info!("shutdown requested while starting");
-            let _ = stop_tx.send(());
-            let _ = serving.await;
+            let _ = drain::stop_serving(&cfg, stop_tx, serving).await;
             return Ok(());
         }
         ended = &mut serving => return Ok(ended??),
