@@ -355,3 +355,18 @@ async fn sigterm_while_starting_is_bounded_too() {
     let log = server.log_lines().join("\n");
     assert!(log.contains("shutdown requested while starting"), "{log}");
 }
+
+/// SIGTERM as soon as roster says it listens, before it has done anything
+/// else: the signal is already caught (roster exits 0 after its drain),
+/// not the default action that kills the process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_right_after_listening_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..5 {
+        let mut server = ServerProcess::spawn(dir.path(), &[], &["--shutdown-grace", "2s"]);
+        let sent = Instant::now();
+        server.signal("-TERM");
+        let (code, _) = exited(&mut server, sent).await;
+        assert_eq!(code, Some(0), "{:?}", server.log_lines());
+    }
+}
