@@ -6,6 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 BUF_VERSION=1.75.0
 GRPCURL_VERSION=v1.9.3
+GRPC_HEALTH_PROBE_VERSION=v0.4.62
 export PATH="$TOOLS/bin:$PATH"
 mkdir -p "$TOOLS/bin"
 
@@ -26,6 +27,17 @@ ensure_grpcurl() {
   if [ ! -x "$TOOLS/bin/grpcurl" ] || [ ! -f "$stamp" ]; then
     log "installing grpcurl $GRPCURL_VERSION"
     GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+    touch "$stamp"
+  fi
+}
+
+# grpc-health-probe, built from source with the Go toolchain: tests/probes.rs
+# runs it against a live roster (as a kubelet or an image would).
+ensure_grpc_health_probe() {
+  local stamp="$TOOLS/bin/.grpc-health-probe-$GRPC_HEALTH_PROBE_VERSION"
+  if [ ! -x "$TOOLS/bin/grpc-health-probe" ] || [ ! -f "$stamp" ]; then
+    log "installing grpc-health-probe $GRPC_HEALTH_PROBE_VERSION"
+    GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "github.com/grpc-ecosystem/grpc-health-probe@$GRPC_HEALTH_PROBE_VERSION"
     touch "$stamp"
   fi
 }

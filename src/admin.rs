@@ -37,7 +37,9 @@ pub fn run(command: Command) -> ExitCode {
                         import_from(&store.location(), &input).await
                     }
                     Command::Migrate(store) => migrate(&store.location()).await,
-                    Command::Serve(_) => Err(Error::invalid("command", "`serve` is not offline")),
+                    Command::Serve(_) | Command::Healthcheck(_) => {
+                        Err(Error::invalid("command", "not an offline command"))
+                    }
                 }
             })
         });

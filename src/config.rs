@@ -51,6 +51,10 @@ pub enum Command {
     /// Create or upgrade the schema of a PostgreSQL store (`--store`); safe
     /// to run while replicas serve, and more than once.
     Migrate(StoreArgs),
+    /// Ask a running server's health service whether a service name is
+    /// SERVING (exit 0), for images without grpc-health-probe; exit 1 with
+    /// one line saying why not, 2 on bad flags.
+    Healthcheck(crate::healthcheck::HealthcheckArgs),
 }
 
 /// Where the store of an offline command is.

@@ -17,6 +17,7 @@
 //! - [`store`]: the `Store` contract, the one way to open a store, and the
 //!   embedded (sled) backend.
 //! - [`admin`]: `roster check`, `export` and `import` on a stopped store.
+//! - [`healthcheck`]: `roster healthcheck`, a health client for probes.
 //!
 //! Layers, each importing only those below it: `server`, `admin` →
 //! `api` → `directory` → `auth` → `store` → `domain`, and `api` →
@@ -31,6 +32,7 @@ pub mod conn;
 pub mod directory;
 pub mod domain;
 pub mod gateway;
+pub mod healthcheck;
 pub mod request_id;
 pub mod server;
 pub mod store;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Serve(args)) => serve(*args),
         None => serve(ServeArgs::from_env()),
+        Some(Command::Healthcheck(args)) => roster::healthcheck::run(args),
         Some(offline) => {
             let _log = roster::telemetry::init(LogFormat::Text);
             admin::run(offline)
@@ -39,6 +40,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async {
+        let shutdown = shutdown_signal();
         let listener = match tokio::net::TcpListener::bind(args.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -69,7 +71,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             main: listener,
             http,
         };
-        match roster::server::run(args, listeners, shutdown_signal()).await {
+        match roster::server::run(args, listeners, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!(error = %e, "roster stopped");
@@ -84,16 +86,22 @@ fn serve(args: ServeArgs) -> ExitCode {
     })
 }
 
-/// Completes on SIGTERM or SIGINT.
-async fn shutdown_signal() {
+/// Completes on SIGTERM or SIGINT. Both are caught from the call on (not
+/// from the future's first poll), so a signal that comes before the
+/// server's first step still drains instead of killing the process.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received"),
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        let (Ok(mut term), Ok(mut int)) = (term, int) else {
+            tracing::warn!("cannot catch SIGTERM and SIGINT; they stop roster at once");
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = int.recv() => tracing::info!("SIGINT received"),
+        }
     }
 }
 

@@ -16,17 +16,10 @@ pub(super) async fn drain(
     cfg: &ServeArgs,
     state: &State,
     stop: oneshot::Sender<()>,
-    mut serving: JoinHandle<Result<(), tonic::transport::Error>>,
+    serving: JoinHandle<Result<(), tonic::transport::Error>>,
 ) -> Result<(), ServeError> {
     tracing::info!(grace = ?cfg.shutdown_grace, "shutting down: draining calls in flight");
-    let _ = stop.send(());
-    match tokio::time::timeout(cfg.shutdown_grace, &mut serving).await {
-        Ok(ended) => ended??,
-        Err(_) => {
-            tracing::warn!("shutdown grace ran out; cutting the calls still in flight");
-            serving.abort();
-        }
-    }
+    stop_serving(cfg, stop, serving).await?;
     let directory = state
         .directory
         .write()
@@ -42,4 +35,25 @@ pub(super) async fn drain(
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Stops the server task `serving` through `stop` and waits until its
+/// connections have closed, for up to `--shutdown-grace`; then cuts what is
+/// left (a health `Watch` never ends by itself). The only wait for the
+/// server task on the way out, whether roster was serving or still
+/// starting.
+pub(super) async fn stop_serving(
+    cfg: &ServeArgs,
+    stop: oneshot::Sender<()>,
+    mut serving: JoinHandle<Result<(), tonic::transport::Error>>,
+) -> Result<(), ServeError> {
+    let _ = stop.send(());
+    match tokio::time::timeout(cfg.shutdown_grace, &mut serving).await {
+        Ok(ended) => Ok(ended??),
+        Err(_) => {
+            tracing::warn!("shutdown grace ran out; cutting the calls still in flight");
+            serving.abort();
+            Ok(())
+        }
+    }
 }

@@ -1,15 +1,17 @@
 //! Runs roster's gRPC server: health NOT_SERVING until the store is open and
-//! bootstrapped (`bootstrap`), the services and their limits (`router`),
-//! and on shutdown a bounded drain of the calls in flight (`drain`).
+//! bootstrapped (`bootstrap`, and `probes` for what each health name
+//! reports), the services and their limits (`router`), and on shutdown a
+//! bounded drain of the calls in flight (`drain`).
 
 mod bootstrap;
 mod drain;
+pub mod probes;
 mod router;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
 use tonic::transport::server::{Router, TcpIncoming};
-use tonic_health::{server::HealthReporter, ServingStatus};
+use tonic_health::server::HealthReporter;
 
 /// A listener's accepted connections, bounded.
 type Incoming = crate::conn::Limited<TcpIncoming>;
@@ -84,7 +86,7 @@ pub async fn run(
     let reloading = tls.clone().map(|tls| tokio::spawn(tls.watch()));
     let _reloading = AbortOnDrop(reloading);
     let (health, health_service) = tonic_health::server::health_reporter();
-    set_health(&health, ServingStatus::NotServing).await;
+    probes::starting(&health).await;
 
     let state = Arc::new(State::new(cfg.max_in_flight as usize).with_quotas(
         crate::api::quota::Quotas::new(cfg.org_rate_limit, cfg.org_max_in_flight),
@@ -112,19 +114,17 @@ pub async fn run(
             Ok(directory) => {
                 *state.directory.write().unwrap_or_else(|e| e.into_inner()) =
                     Some(Arc::new(directory));
-                set_health(&health, ServingStatus::Serving).await;
+                probes::started(&health).await;
                 tracing::info!("serving");
             }
             Err(e) => {
-                let _ = stop_tx.send(());
-                let _ = serving.await;
+                let _ = drain::stop_serving(&cfg, stop_tx, serving).await;
                 return Err(e);
             }
         },
         () = &mut shutdown => {
             tracing::info!("shutdown requested while starting");
-            let _ = stop_tx.send(());
-            let _ = serving.await;
+            let _ = drain::stop_serving(&cfg, stop_tx, serving).await;
             return Ok(());
         }
         ended = &mut serving => return Ok(ended??),
@@ -137,7 +137,7 @@ pub async fn run(
     }
     watching.abort();
 
-    set_health(&health, ServingStatus::NotServing).await;
+    probes::ready(&health, false).await;
     drain::drain(&cfg, &state, stop_tx, serving).await
 }
 
@@ -207,20 +207,15 @@ async fn watch_store(state: Arc<State>, health: HealthReporter) {
         match (directory.store().ping().await, serving) {
             (Err(e), true) => {
                 tracing::warn!(error = %e.chain(), "the store cannot serve: NOT_SERVING");
-                set_health(&health, ServingStatus::NotServing).await;
+                probes::ready(&health, false).await;
                 serving = false;
             }
             (Ok(()), false) => {
                 tracing::info!("the store serves again: SERVING");
-                set_health(&health, ServingStatus::Serving).await;
+                probes::ready(&health, true).await;
                 serving = true;
             }
             _ => {}
         }
     }
-}
-
-async fn set_health(health: &HealthReporter, status: ServingStatus) {
-    health.set_service_status("", status).await;
-    health.set_service_status(SERVICE_NAME, status).await;
 }

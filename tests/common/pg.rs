@@ -175,9 +175,10 @@ fn start() -> Cluster {
     start_cluster(false).0
 }
 
-/// Makes a CA and a server certificate signed by it in `dir` (openssl):
+/// Makes a CA and a server certificate signed by it in `dir` (openssl;
+/// `ca.pem`, `server.crt` and `server.key`, for `localhost` and 127.0.0.1):
 /// answers the CA's PEM file.
-fn certificates(dir: &Path) -> PathBuf {
+pub fn certificates(dir: &Path) -> PathBuf {
     let run = |args: &[&str]| {
         let out = Command::new("openssl")
             .args(args)
