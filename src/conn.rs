@@ -16,6 +16,7 @@ use std::{
     time::Duration,
 };
 
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::TcpStream,
@@ -35,6 +36,8 @@ pub struct Limited<S> {
     permit: Option<OwnedSemaphorePermit>,
     acquiring: Option<Acquire>,
     handshake_timeout: Duration,
+    /// Counts open connections, when metrics are on.
+    open: Option<Gauge>,
 }
 
 impl<S> Limited<S> {
@@ -46,7 +49,14 @@ impl<S> Limited<S> {
             permit: None,
             acquiring: None,
             handshake_timeout,
+            open: None,
         }
+    }
+
+    /// Counts the open connections in `open` (for `/metrics`).
+    pub fn counting(mut self, open: Gauge) -> Self {
+        self.open = Some(open);
+        self
     }
 }
 
@@ -78,6 +88,7 @@ where
                     stream,
                     first_bytes: Some(Box::pin(tokio::time::sleep(this.handshake_timeout))),
                     _permit: permit,
+                    _open: this.open.clone().map(Open::new),
                 })))
             }
             Some(Err(e)) => Poll::Ready(Some(Err(e))),
@@ -92,6 +103,23 @@ pub struct Guarded {
     /// Until the first bytes arrive: when they must have arrived by.
     first_bytes: Option<Pin<Box<Sleep>>>,
     _permit: OwnedSemaphorePermit,
+    _open: Option<Open>,
+}
+
+/// One open connection in a gauge of them, until dropped.
+struct Open(Gauge);
+
+impl Open {
+    fn new(gauge: Gauge) -> Self {
+        gauge.inc();
+        Open(gauge)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 impl AsyncRead for Guarded {

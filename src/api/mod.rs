@@ -21,6 +21,7 @@ use tonic::{Request, Response, Status};
 
 use crate::directory::Directory;
 use crate::domain::{validate::non_empty, PageRequest};
+use crate::metrics::Calls;
 use crate::pb::{self, user_service_server::UserService};
 use call::Call;
 use convert::{json_to_struct, mask_paths, required, struct_to_json};
@@ -34,6 +35,10 @@ pub struct State {
     pub directory: RwLock<Option<Arc<Directory>>>,
     /// One permit per call in flight; none left means RESOURCE_EXHAUSTED.
     pub in_flight: Arc<Semaphore>,
+    /// The number of permits.
+    max_in_flight: usize,
+    /// The per-call metrics, with `--metrics-listen`.
+    pub calls: Option<Arc<Calls>>,
 }
 
 impl State {
@@ -42,7 +47,20 @@ impl State {
         State {
             directory: RwLock::new(None),
             in_flight: Arc::new(Semaphore::new(max_in_flight)),
+            max_in_flight,
+            calls: None,
         }
+    }
+
+    /// The same, recording every call in `calls`.
+    pub fn with_calls(self, calls: Option<Arc<Calls>>) -> Self {
+        State { calls, ..self }
+    }
+
+    /// Calls in flight now (each holds a permit while it runs).
+    pub fn calls_in_flight(&self) -> usize {
+        self.max_in_flight
+            .saturating_sub(self.in_flight.available_permits())
     }
 }
 
