@@ -400,10 +400,61 @@ async fn no_ids_in_labels_and_nothing_but_metrics() {
         assert!(!text.contains(secret), "{secret} in:\n{text}");
     }
     assert!(text.ends_with("# EOF\n"), "{text}");
+    // Four changes made durable: the bootstrap, the organization, the user,
+    // the key.
+    assert!(
+        text.contains("\nroster_store_commit_changes_sum 4.0\n"),
+        "{text}"
+    );
+    // The pool's use, on PostgreSQL only (ROSTER_TEST_STORE=postgres).
+    let pool = text.contains("\nroster_store_pool_max 16\n");
+    assert_eq!(pool, common::on_postgres(), "{text}");
 
     assert_eq!(get(metrics, "GET", "/").await.status, 404);
     assert_eq!(get(metrics, "GET", "/metrics/x").await.status, 404);
     assert_eq!(get(metrics, "GET", "/api/get-user-info").await.status, 404);
     let post = get(metrics, "POST", "/metrics").await;
     assert_eq!((post.status, post.header("allow")), (405, Some("GET")));
+}
+
+/// The metrics port has the other listeners' bounds: at most
+/// `--max-connections` open (the next waits in the backlog), and one that
+/// sends nothing within `--handshake-timeout` is closed, which lets the
+/// waiting one in.
+#[tokio::test]
+async fn the_metrics_listener_is_bounded() {
+    let server = TestServer::start_with(|args| {
+        args.metrics_listen = Some(([127, 0, 0, 1], 0).into());
+        args.max_connections = 1;
+        args.handshake_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let metrics = server.metrics_addr.unwrap();
+    let mut silent = tokio::net::TcpStream::connect(metrics).await.unwrap();
+    // Accepted before the next one connects.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut waiting = Conn::open(metrics).await;
+    let closed = async {
+        let mut byte = [0u8; 1];
+        tokio::io::AsyncReadExt::read(&mut silent, &mut byte).await
+    };
+    let answered = waiting.request("GET", "/metrics", &[], b"");
+    tokio::pin!(closed, answered);
+    let first = tokio::time::timeout(Duration::from_secs(10), async {
+        // Both may be ready by the time this task runs: the order of the
+        // branches is the order of the events then.
+        tokio::select! {
+            biased;
+            read = &mut closed => format!("silent connection ended: {:?}", read.map_err(|e| e.kind())),
+            answer = &mut answered => format!("waiting one answered {}", answer.unwrap().status),
+        }
+    })
+    .await
+    .expect("the silent connection is closed within 10 s");
+    assert_eq!(first, "silent connection ended: Ok(0)");
+    let answer = tokio::time::timeout(Duration::from_secs(10), answered)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.status, 200);
 }

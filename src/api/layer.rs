@@ -111,10 +111,7 @@ where
 
 impl<S> CallService<S> {
     /// The answer to `req`, under its deadline.
-    fn answer<B>(
-        &mut self,
-        mut req: Request<B>,
-    ) -> Answer<S::Error>
+    fn answer<B>(&mut self, mut req: Request<B>) -> Answer<S::Error>
     where
         S: Service<Request<B>, Response = Response<Body>>,
         S::Future: Send + 'static,
