@@ -13,7 +13,7 @@
 //! - With `--metrics-listen`, it records each call in go-grpc-prometheus's
 //!   metrics: started when it arrives, handled when its status is known (in
 //!   the response's headers for a trailers-only answer, else in the body's
-//!   trailers, which [`Observed`] watches for; a body dropped before them
+//!   trailers, which `Observed` watches for; a body dropped before them
 //!   was CANCELLED).
 
 use std::{
