@@ -207,7 +207,7 @@ async fn prometheus_counts_exactly_the_calls_made() {
     let server = server().await;
     let prometheus = Prometheus::scraping(server.metrics_addr.unwrap()).await;
 
-    // gRPC: 3 GetInfo OK, 2 UNAUTHENTICATED (no key; a well-formed key
+    // gRPC (and gRPC-Web, below): 4 GetInfo OK, 2 UNAUTHENTICATED (no key; a well-formed key
     // nobody holds), 1 CreateUser INVALID_ARGUMENT.
     for _ in 0..3 {
         server
@@ -235,6 +235,27 @@ async fn prometheus_counts_exactly_the_calls_made() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
+    // gRPC-Web: 1 GetInfo OK (an empty request, one frame; the answer's
+    // trailers say grpc-status:0).
+    let bearer = format!("Bearer {}", server.admin_key);
+    let web = Conn::open(server.addr)
+        .await
+        .request(
+            "POST",
+            "/roster.v1.UserService/GetInfo",
+            &[
+                ("content-type", "application/grpc-web+proto"),
+                ("authorization", &bearer),
+            ],
+            &[0, 0, 0, 0, 0],
+        )
+        .await
+        .unwrap();
+    assert_eq!(web.status, 200);
+    assert!(
+        String::from_utf8_lossy(&web.body).contains("grpc-status:0"),
+        "{web:?}"
+    );
     // JSON: 2 get-user-info 200, 1 get-user-info 401, 1 unknown path 404.
     let key = server.admin_key.clone();
     for _ in 0..2 {
@@ -264,7 +285,7 @@ async fn prometheus_counts_exactly_the_calls_made() {
             .await,
         expect(&[
             (&["unary", "CreateUser", "InvalidArgument"], 1.0),
-            (&["unary", "GetInfo", "OK"], 3.0),
+            (&["unary", "GetInfo", "OK"], 4.0),
             (&["unary", "GetInfo", "Unauthenticated"], 2.0),
         ])
     );
@@ -275,7 +296,7 @@ async fn prometheus_counts_exactly_the_calls_made() {
                 &["grpc_method"]
             )
             .await,
-        expect(&[(&["CreateUser"], 1.0), (&["GetInfo"], 5.0)])
+        expect(&[(&["CreateUser"], 1.0), (&["GetInfo"], 6.0)])
     );
     assert_eq!(
         prometheus
@@ -284,7 +305,7 @@ async fn prometheus_counts_exactly_the_calls_made() {
                 &["grpc_method"]
             )
             .await,
-        expect(&[(&["CreateUser"], 1.0), (&["GetInfo"], 5.0)])
+        expect(&[(&["CreateUser"], 1.0), (&["GetInfo"], 6.0)])
     );
     assert_eq!(
         prometheus
@@ -293,7 +314,7 @@ async fn prometheus_counts_exactly_the_calls_made() {
                 &["grpc_method"]
             )
             .await,
-        expect(&[(&["CreateUser"], 1.0), (&["GetInfo"], 5.0)])
+        expect(&[(&["CreateUser"], 1.0), (&["GetInfo"], 6.0)])
     );
     // A message is sent only with an OK answer.
     assert_eq!(
@@ -303,7 +324,7 @@ async fn prometheus_counts_exactly_the_calls_made() {
                 &["grpc_method"]
             )
             .await,
-        expect(&[(&["GetInfo"], 3.0)])
+        expect(&[(&["GetInfo"], 4.0)])
     );
     assert_eq!(
         prometheus
@@ -334,7 +355,7 @@ async fn prometheus_counts_exactly_the_calls_made() {
         ])
     );
     // The admin's key: looked up in the store once (a miss), then cached
-    // (5 gRPC and JSON calls hit); the stranger's key misses.
+    // (6 gRPC, gRPC-Web and JSON calls hit); the stranger's key misses.
     assert_eq!(
         prometheus
             .by(
@@ -344,7 +365,7 @@ async fn prometheus_counts_exactly_the_calls_made() {
             .await,
         expect(&[
             (&["roster_auth_cache_hits_total", "impersonations"], 0.0),
-            (&["roster_auth_cache_hits_total", "keys"], 5.0),
+            (&["roster_auth_cache_hits_total", "keys"], 6.0),
             (&["roster_auth_cache_misses_total", "impersonations"], 0.0),
             (&["roster_auth_cache_misses_total", "keys"], 2.0),
         ])
