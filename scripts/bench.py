@@ -427,6 +427,19 @@ def compare(variants, workloads, users, duration, rounds):
         print(f"| {workload} | {name} | {each} | {statistics.median(r for r, _ in runs):.3f} "
               f"| {statistics.median(x['rps'] for _, x in runs):,.0f} "
               f"| {statistics.median(x['p99'] for _, x in runs):.2f} |")
+    # Each round's two runs were back to back: their req/s compare directly
+    # (with a metrics listener the Health/Check baseline is recorded too, so
+    # the ratio above hides part of what recording costs).
+    names = list(variants)
+    if len(names) == 2:
+        first, second = names
+        print(f"\n| workload | req/s of {second} ÷ req/s of {first}, each round | median |")
+        print("| --- | --- | ---: |")
+        for workload, *_ in workloads:
+            each = [b["rps"] / a["rps"] for (_, a), (_, b) in
+                    zip(ratios[(workload, first)], ratios[(workload, second)])]
+            print(f"| {workload} | {', '.join(f'{r:.3f}' for r in each)} "
+                  f"| {statistics.median(each):.3f} |")
 
 
 def scrape(addr, stop):
