@@ -13,6 +13,8 @@ it), so mixing tools would mislead.
     scripts/bench --million       # also: 1,000,000 users (RSS, start time, paging)
     scripts/bench --compare OLD   # the reads, this build against binary OLD,
                                   # alternating in one run (an A/B of a change)
+    scripts/bench --metrics-cost  # GetInfo with --metrics-listen (scraped every
+                                  # second) against without, alternating
 
 The servers log at RUST_LOG (default `info`: one event per call, as users
 run roster); e.g. RUST_LOG=info,roster::api::call=warn leaves out the
@@ -34,7 +36,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +149,8 @@ def roster_binary(release):
     if release:
         args.insert(2, "--release")
     subprocess.run(args, check=True, cwd=ROOT)
-    return ROOT / "target" / ("release" if release else "debug") / "roster"
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    return target / ("release" if release else "debug") / "roster"
 
 
 def write_export(path, admin_key, orgs):
@@ -190,12 +195,16 @@ class Server:
             stdout=subprocess.DEVNULL, stderr=self.log,
             env=dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "info")))
         self.addr = None
+        self.metrics_addr = None
         while time.monotonic() - begin < 600:
             text = self.log_path.read_text()
             if self.addr is None:
                 m = re.search(r'"addr":"([^"]+)"', text)
                 if m:
                     self.addr = m.group(1)
+                m = re.search(r'"metrics_addr":"([^"]+)"', text)
+                if m:
+                    self.metrics_addr = m.group(1)
             if '"message":"serving"' in text:
                 self.started = time.monotonic() - begin
                 return
@@ -245,14 +254,24 @@ def main():
     parser.add_argument("--duration", help="per run, e.g. 10s (default 10s, smoke 1s)")
     parser.add_argument("--compare", metavar="BINARY", type=Path,
                         help="A/B: the reads on this build and on BINARY, alternating")
-    parser.add_argument("--rounds", type=int, default=3, help="alternations of --compare (default 3)")
+    parser.add_argument("--metrics-cost", action="store_true",
+                        help="A/B: GetInfo with --metrics-listen (scraped each second) and without")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternations of --compare and --metrics-cost (default 3)")
     parser.add_argument("--postgres", action="store_true",
                         help="on a PostgreSQL store (a throwaway cluster): one replica, then three")
     args = parser.parse_args()
     duration = args.duration or ("1s" if args.smoke else "10s")
     users = 1_000 if args.smoke else 100_000
     if args.compare:
-        return compare(args.compare, users, duration, args.rounds)
+        binary = roster_binary(release=True)
+        variants = {"A": (Path(args.compare).resolve(), []), "B": (binary, [])}
+        return compare(variants, read_workloads(users), users, duration, args.rounds)
+    if args.metrics_cost:
+        binary = roster_binary(release=True)
+        variants = {"metrics off": (binary, []),
+                    "metrics on": (binary, ["--metrics-listen", "127.0.0.1:0"])}
+        return compare(variants, read_workloads(users)[:1], users, duration, args.rounds)
     if args.postgres:
         return postgres(users, duration, args.smoke)
 
@@ -354,29 +373,34 @@ def read_workloads(users):
     ]
 
 
-def compare(other, users, duration, rounds):
-    """The reads on this build (B) and on `other` (A), each against its own
-    Health/Check measured just before and after it, alternating A, B, A, B
-    in one run; prints each ratio and the median per binary."""
+def compare(variants, workloads, users, duration, rounds):
+    """`workloads` on each of `variants` ({name: (binary, extra flags)}),
+    each against its own Health/Check measured just before and after it,
+    alternating A, B, A, B in one run; prints each ratio and the median per
+    variant. A server with a metrics listener is scraped every second
+    meanwhile, as Prometheus would."""
     ensure_ghz()
     ensure_h2load()
-    binaries = {"A": Path(other).resolve(), "B": roster_binary(release=True)}
     admin_key = "bench-" + secrets.token_hex(24)
     auth = {"authorization": f"Bearer {admin_key}"}
     bearer = f"authorization: Bearer {admin_key}"
     health = "/grpc.health.v1.Health/Check"
     work = Path(tempfile.mkdtemp(prefix="roster-bench-"))
     servers = {}
+    scraping = threading.Event()
     try:
         dump = work / "seed.jsonl"
         write_export(dump, admin_key, {"bench": users})
-        for name, binary in binaries.items():
-            data = work / f"data-{name}"
+        for i, (name, (binary, extra)) in enumerate(variants.items()):
+            data = work / f"data-{i}"
             subprocess.run([str(binary), "import", "--data-dir", str(data), "--input", str(dump)],
                            check=True, capture_output=True)
-            servers[name] = Server(binary, data)
+            servers[name] = Server(binary, data, extra)
+            if servers[name].metrics_addr:
+                threading.Thread(target=scrape, args=(servers[name].metrics_addr, scraping),
+                                 daemon=True).start()
         ratios = {}
-        for workload, call, message, data in read_workloads(users):
+        for workload, call, message, data in workloads:
             for name, server in servers.items():
                 ghz(server.addr, call, "", data, auth, connections=1, concurrency=1, count=1)
             for r in range(rounds):
@@ -389,11 +413,13 @@ def compare(other, users, duration, rounds):
                     log(f"{workload} on {name}, round {r + 1}: {result['rps']:.0f} req/s, "
                         f"ratio {ratio:.3f}")
     finally:
+        scraping.set()
         for server in servers.values():
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"A = {binaries['A']}\nB = {binaries['B']}\n")
-    print(f"| workload (h2load, 4 connections × 16 streams, {duration} each) | binary "
+    for name, (binary, extra) in variants.items():
+        print(f"{name} = {binary} {' '.join(extra)}".rstrip())
+    print(f"\n| workload (h2load, 4 connections × 16 streams, {duration} each) | variant "
           f"| ratio to Health/Check, each round | median | median req/s | median p99 ms |")
     print("| --- | --- | --- | ---: | ---: | ---: |")
     for (workload, name), runs in ratios.items():
@@ -401,6 +427,32 @@ def compare(other, users, duration, rounds):
         print(f"| {workload} | {name} | {each} | {statistics.median(r for r, _ in runs):.3f} "
               f"| {statistics.median(x['rps'] for _, x in runs):,.0f} "
               f"| {statistics.median(x['p99'] for _, x in runs):.2f} |")
+    # Each round's two runs were back to back: their req/s compare directly
+    # (with a metrics listener the Health/Check baseline is recorded too, so
+    # the ratio above hides part of what recording costs).
+    names = list(variants)
+    if len(names) == 2:
+        first, second = names
+        print(f"\n| workload | req/s of {second} ÷ req/s of {first}, each round | median |")
+        print("| --- | --- | ---: |")
+        for workload, *_ in workloads:
+            each = [b["rps"] / a["rps"] for (_, a), (_, b) in
+                    zip(ratios[(workload, first)], ratios[(workload, second)])]
+            print(f"| {workload} | {', '.join(f'{r:.3f}' for r in each)} "
+                  f"| {statistics.median(each):.3f} |")
+
+
+def scrape(addr, stop):
+    """GETs http://`addr`/metrics every second until `stop` is set; exits
+    the benchmark if an answer is not 200."""
+    while not stop.wait(1.0):
+        try:
+            with urllib.request.urlopen(f"http://{addr}/metrics", timeout=5) as answer:
+                answer.read()
+        except OSError as e:
+            if not stop.is_set():
+                log(f"scraping {addr} failed: {e}")
+                os._exit(1)
 
 
 class Cluster:

@@ -139,6 +139,12 @@ pub struct ServeArgs {
     #[arg(long, env = "ROSTER_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
 
+    /// An address serving Prometheus metrics at `GET /metrics` (call
+    /// counts, latencies, authentication failures, store commits); none by
+    /// default, and then no per-call metric is recorded.
+    #[arg(long, env = "ROSTER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// An origin (`https://console.example.com`, exact) whose browser pages
     /// may call roster (CORS, with credentials); repeat or separate with
     /// commas for several. None by default: browsers may call only from

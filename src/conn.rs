@@ -17,6 +17,7 @@ use std::{
     time::Duration,
 };
 
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::TcpStream,
@@ -39,6 +40,8 @@ pub struct Limited<S> {
     acquiring: Option<Acquire>,
     handshake_timeout: Duration,
     tls: Option<Arc<Tls>>,
+    /// Counts open connections, when metrics are on.
+    open: Option<Gauge>,
 }
 
 impl<S> Limited<S> {
@@ -52,7 +55,14 @@ impl<S> Limited<S> {
             acquiring: None,
             handshake_timeout,
             tls,
+            open: None,
         }
+    }
+
+    /// Counts the open connections in `open` (for `/metrics`).
+    pub fn counting(mut self, open: Gauge) -> Self {
+        self.open = Some(open);
+        self
     }
 }
 
@@ -90,6 +100,7 @@ where
                     info,
                     first_bytes: Some(Box::pin(tokio::time::sleep(this.handshake_timeout))),
                     _permit: permit,
+                    _open: this.open.clone().map(Open::new),
                 })))
             }
             Some(Err(e)) => Poll::Ready(Some(Err(e))),
@@ -105,6 +116,23 @@ pub struct Guarded {
     /// Until the first bytes arrive: when they must have arrived by.
     first_bytes: Option<Pin<Box<Sleep>>>,
     _permit: OwnedSemaphorePermit,
+    _open: Option<Open>,
+}
+
+/// One open connection in a gauge of them, until dropped.
+struct Open(Gauge);
+
+impl Open {
+    fn new(gauge: Gauge) -> Self {
+        gauge.inc();
+        Open(gauge)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// The connection's byte stream: plain TCP, or TLS once its handshake (run

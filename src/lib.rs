@@ -10,6 +10,8 @@
 //! - [`gateway`]: gRPC-Web and the JSON surface beside gRPC on each
 //!   listener; JSON calls reach the handlers through `gateway::Unary`.
 //! - [`timeout`]: the `grpc-timeout` header's grammar.
+//! - [`metrics`]: the instruments `/metrics` shows (a leaf: any layer
+//!   records into it).
 //! - [`directory`]: every operation, over any store.
 //! - [`auth`]: authentication (access keys, callers, impersonation, the
 //!   caches) and authorization (permissions, roles, scopes).
@@ -34,6 +36,7 @@ pub mod domain;
 pub mod gateway;
 pub mod healthcheck;
 pub mod request_id;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;

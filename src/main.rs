@@ -58,6 +58,16 @@ fn serve(args: ServeArgs) -> ExitCode {
                 }
             },
         };
+        let metrics = match args.metrics_listen {
+            None => None,
+            Some(metrics) => match tokio::net::TcpListener::bind(metrics).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    eprintln!("roster: cannot listen on {metrics} (--metrics-listen): {e}");
+                    return ExitCode::FAILURE;
+                }
+            },
+        };
         let addr = listener
             .local_addr()
             .map(|a| a.to_string())
@@ -66,10 +76,15 @@ fn serve(args: ServeArgs) -> ExitCode {
             .as_ref()
             .and_then(|l| l.local_addr().ok())
             .map(|a| a.to_string());
-        tracing::info!(%addr, http_addr, store = %args.location(), "listening");
+        let metrics_addr = metrics
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.to_string());
+        tracing::info!(%addr, http_addr, metrics_addr, store = %args.location(), "listening");
         let listeners = roster::server::Listeners {
             main: listener,
             http,
+            metrics,
         };
         match roster::server::run(args, listeners, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,

@@ -10,17 +10,27 @@
 //! - It rewrites tonic's OUT_OF_RANGE for an oversized message to the
 //!   RESOURCE_EXHAUSTED the gRPC status table prescribes (roster never
 //!   answers OUT_OF_RANGE itself).
+//! - With `--metrics-listen`, it records each call in go-grpc-prometheus's
+//!   metrics: started when it arrives, handled when its status is known (in
+//!   the response's headers for a trailers-only answer, else in the body's
+//!   trailers, which `Observed` watches for; a body dropped before them
+//!   was CANCELLED).
 
 use std::{
     future::Future,
     pin::Pin,
-    task::{Context, Poll},
+    sync::Arc,
+    task::{ready, Context, Poll},
     time::{Duration, Instant},
 };
 
-use http::{HeaderValue, Request, Response};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, Response};
+use http_body::Frame;
+use tonic::body::Body;
 use tower::{Layer, Service};
 
+use crate::metrics::{Calls, MethodLabels};
 use crate::timeout::parse_grpc_timeout;
 
 /// When a call must be answered by. Handlers stop at this instant, which is
@@ -36,10 +46,12 @@ pub const MARGIN: Duration = Duration::from_millis(1);
 /// Path prefix of the UserService's methods.
 const USER_SERVICE_PATH: &str = "/roster.v1.UserService/";
 
-/// The layer; `max` is the deadline of UserService calls that bring none.
-#[derive(Clone, Copy, Debug)]
+/// The layer; `max` is the deadline of UserService calls that bring none;
+/// `metrics`, when set, records every call.
+#[derive(Clone, Debug)]
 pub struct CallLayer {
     pub max: Duration,
+    pub metrics: Option<Arc<Calls>>,
 }
 
 impl<S> Layer<S> for CallLayer {
@@ -49,6 +61,7 @@ impl<S> Layer<S> for CallLayer {
         CallService {
             inner,
             max: self.max,
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -58,12 +71,14 @@ impl<S> Layer<S> for CallLayer {
 pub struct CallService<S> {
     inner: S,
     max: Duration,
+    metrics: Option<Arc<Calls>>,
 }
 
 impl<S, B> Service<Request<B>> for CallService<S>
 where
     S: Service<Request<B>, Response = Response<tonic::body::Body>>,
     S::Future: Send + 'static,
+    S::Error: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -73,7 +88,34 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let Some(metrics) = self.metrics.clone() else {
+            return self.answer(req);
+        };
+        let arrived = Instant::now();
+        let method = metrics.grpc.method(req.uri().path()).clone();
+        metrics.grpc.start(&method);
+        let answer = self.answer(req);
+        Box::pin(async move {
+            let response = answer.await?;
+            let recording = Recording {
+                metrics,
+                method,
+                arrived,
+                sent: 0,
+            };
+            Ok(recording.observe(response))
+        })
+    }
+}
+
+impl<S> CallService<S> {
+    /// The answer to `req`, under its deadline.
+    fn answer<B>(&mut self, mut req: Request<B>) -> Answer<S::Error>
+    where
+        S: Service<Request<B>, Response = Response<Body>>,
+        S::Future: Send + 'static,
+    {
         let arrived = Instant::now();
         let requested = req
             .headers()
@@ -107,6 +149,107 @@ where
                 Err(_) => Ok(call.expired().into_http()),
             }
         })
+    }
+}
+
+/// A response to come, boxed.
+type Answer<E> = Pin<Box<dyn Future<Output = Result<Response<Body>, E>> + Send>>;
+
+/// A call being recorded until its status is known.
+struct Recording {
+    metrics: Arc<Calls>,
+    method: MethodLabels,
+    arrived: Instant,
+    /// Messages sent so far (DATA frames: tonic sends one per message).
+    sent: u64,
+}
+
+impl Recording {
+    /// Records the call now if `response` is trailers-only (its status is
+    /// in its headers), else once its body's trailers pass.
+    fn observe(self, response: Response<Body>) -> Response<Body> {
+        if let Some(code) = status_in(response.headers()) {
+            self.finish(code);
+            return response;
+        }
+        response.map(|body| {
+            Body::new(Observed {
+                body,
+                recording: Some(self),
+            })
+        })
+    }
+
+    fn finish(self, code: tonic::Code) {
+        self.metrics
+            .grpc
+            .finish(&self.method, self.arrived, code, self.sent);
+    }
+}
+
+/// The `grpc-status` in `headers`, if any.
+fn status_in(headers: &HeaderMap) -> Option<tonic::Code> {
+    let status = headers.get("grpc-status")?;
+    let code = std::str::from_utf8(status.as_bytes())
+        .ok()?
+        .parse::<i32>()
+        .ok()?;
+    Some(tonic::Code::from(code))
+}
+
+/// A response body that records its call when its trailers pass (or as
+/// CANCELLED when it is dropped before).
+struct Observed {
+    body: Body,
+    recording: Option<Recording>,
+}
+
+impl http_body::Body for Observed {
+    type Data = Bytes;
+    type Error = tonic::Status;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let frame = ready!(Pin::new(&mut self.body).poll_frame(cx));
+        match &frame {
+            Some(Ok(frame)) if frame.is_data() => {
+                if let Some(recording) = self.recording.as_mut() {
+                    recording.sent += 1;
+                }
+            }
+            Some(Ok(frame)) => {
+                let code = frame.trailers_ref().and_then(status_in);
+                if let (Some(code), Some(recording)) = (code, self.recording.take()) {
+                    recording.finish(code);
+                }
+            }
+            // The stream ended without a status: tonic never does this.
+            Some(Err(_)) | None => {
+                if let Some(recording) = self.recording.take() {
+                    recording.finish(tonic::Code::Unknown);
+                }
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Observed {
+    /// A body dropped before its status was sent: the client went away.
+    fn drop(&mut self) {
+        if let Some(recording) = self.recording.take() {
+            recording.finish(tonic::Code::Cancelled);
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use tonic::{Request, Response, Status};
 
 use crate::directory::Directory;
 use crate::domain::{validate::non_empty, PageRequest};
+use crate::metrics::Calls;
 use crate::pb::{self, user_service_server::UserService};
 use call::Call;
 use convert::{json_to_struct, mask_paths, required, struct_to_json};
@@ -35,8 +36,12 @@ pub struct State {
     pub directory: RwLock<Option<Arc<Directory>>>,
     /// One permit per call in flight; none left means RESOURCE_EXHAUSTED.
     pub in_flight: Arc<Semaphore>,
+    /// The number of permits.
+    max_in_flight: usize,
     /// Per-organization limits (none by default).
     pub quotas: quota::Quotas,
+    /// The per-call metrics, with `--metrics-listen`.
+    pub calls: Option<Arc<Calls>>,
 }
 
 impl State {
@@ -45,13 +50,26 @@ impl State {
         State {
             directory: RwLock::new(None),
             in_flight: Arc::new(Semaphore::new(max_in_flight)),
+            max_in_flight,
             quotas: quota::Quotas::default(),
+            calls: None,
         }
     }
 
     /// The same, with per-organization limits.
     pub fn with_quotas(self, quotas: quota::Quotas) -> Self {
         State { quotas, ..self }
+    }
+
+    /// The same, recording every call in `calls`.
+    pub fn with_calls(self, calls: Option<Arc<Calls>>) -> Self {
+        State { calls, ..self }
+    }
+
+    /// Calls in flight now (each holds a permit while it runs).
+    pub fn calls_in_flight(&self) -> usize {
+        self.max_in_flight
+            .saturating_sub(self.in_flight.available_permits())
     }
 }
 

@@ -17,6 +17,7 @@ use std::{
 
 use super::{access, keys, Authenticated, Caller, Credentials, Operation, IMPERSONATE_HEADER};
 use crate::domain::{validate, Error, KeyDigest, Result};
+use crate::metrics::{self, AuthFailure};
 use crate::store::Store;
 
 /// Most entries a cache holds (it is emptied when full).
@@ -31,6 +32,9 @@ pub struct Authenticator {
     /// caller. Spares a store read and a decode per call of a service that
     /// acts for its users.
     impersonations: CallerCache<(String, String)>,
+    /// Failures by reason and both caches' hits and misses (for
+    /// `/metrics`).
+    pub stats: metrics::Auth,
 }
 
 impl Default for Authenticator {
@@ -38,6 +42,7 @@ impl Default for Authenticator {
         Authenticator {
             callers: CallerCache::new(),
             impersonations: CallerCache::new(),
+            stats: metrics::Auth::default(),
         }
     }
 }
@@ -54,25 +59,35 @@ impl Authenticator {
         store: &dyn Store,
         credentials: &Credentials,
     ) -> Result<Arc<Caller>> {
+        let fail = |reason| {
+            self.stats.fail(reason);
+            Error::Unauthenticated
+        };
         let key = credentials
             .key
             .as_ref()
-            .map(keys::Secret::expose)
-            .filter(|k| keys::plausible(k))
-            .ok_or(Error::Unauthenticated)?;
+            .ok_or_else(|| fail(AuthFailure::NoKey))?
+            .expose();
+        if !keys::plausible(key) {
+            return Err(fail(AuthFailure::MalformedKey));
+        }
         let digest = keys::digest(key);
         let (revision, cached) = self.callers.lookup(store, &digest);
+        self.stats.key_cache.lookup(cached.is_some());
         if let Some(caller) = cached {
             return Ok(caller);
         }
         // Boxed: only a miss needs the store, and the future every call
         // carries stays small.
         let caller = Box::pin(async {
-            let record = store.key(&digest).await?.ok_or(Error::Unauthenticated)?;
+            let record = store
+                .key(&digest)
+                .await?
+                .ok_or_else(|| fail(AuthFailure::UnknownKey))?;
             let user = store
                 .user(&record.user_id)
                 .await?
-                .ok_or(Error::Unauthenticated)?;
+                .ok_or_else(|| fail(AuthFailure::OrphanKey))?;
             Ok::<_, Error>(Caller::new(user))
         })
         .await?;
@@ -90,6 +105,7 @@ impl Authenticator {
         validate::id(IMPERSONATE_HEADER, target)?;
         let key = (who.caller.user.id.clone(), target.clone());
         let (revision, cached) = self.impersonations.lookup(store, &key);
+        self.stats.impersonation_cache.lookup(cached.is_some());
         if let Some(caller) = cached {
             return Ok(caller);
         }

@@ -43,6 +43,11 @@ impl Directory {
         }
     }
 
+    /// Authentication's counters (failures by reason, cache use).
+    pub fn auth_stats(&self) -> &crate::metrics::Auth {
+        &self.auth.stats
+    }
+
     /// The underlying store.
     pub fn store(&self) -> &dyn Store {
         &*self.store

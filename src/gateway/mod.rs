@@ -34,6 +34,7 @@ use tonic::{body::Body, Code};
 use tonic_web::{GrpcWebLayer, GrpcWebService};
 use tower::{Layer, Service};
 
+use crate::metrics::Calls;
 pub use error::{code_name, http_status};
 pub use routes::{Route, Routes, RoutesError};
 
@@ -79,6 +80,8 @@ pub struct Surface {
     routes: Routes,
     limits: Limits,
     unary: Arc<dyn Unary>,
+    /// Records every request, with `--metrics-listen`.
+    metrics: Option<Arc<Calls>>,
 }
 
 impl std::fmt::Debug for Surface {
@@ -97,8 +100,24 @@ impl Surface {
             routes,
             limits,
             unary,
+            metrics: None,
         }
     }
+
+    /// The same, recording every request in `metrics`.
+    pub fn with_metrics(self, metrics: Option<Arc<Calls>>) -> Self {
+        Surface { metrics, ..self }
+    }
+}
+
+/// The paths the surface answers other than 404 (the routes of `routes`,
+/// the OpenAPI document, the compatibility route): the `route` label
+/// values of its metrics.
+pub fn served_paths(routes: &Routes) -> impl Iterator<Item = &str> {
+    routes
+        .iter()
+        .map(|(path, _)| path)
+        .chain(transcode::OWN_PATHS)
 }
 
 /// The tower layer that puts the surface in front of the gRPC services.
@@ -193,7 +212,17 @@ where
             }
             Kind::Other => {
                 let surface = self.surface.clone();
-                Box::pin(async move { Ok(answered(to_body(transcode::call(&surface, req).await))) })
+                let recording = surface.metrics.clone().map(|metrics| {
+                    let labels = metrics.http.start(req.uri().path(), req.method());
+                    (metrics, labels, std::time::Instant::now())
+                });
+                Box::pin(async move {
+                    let answer = transcode::call(&surface, req).await;
+                    if let Some((metrics, labels, started)) = recording {
+                        metrics.http.finish(labels, started, answer.status());
+                    }
+                    Ok(answered(to_body(answer)))
+                })
             }
         }
     }

@@ -112,6 +112,8 @@ pub(super) async fn call(surface: &Surface, req: Request<Body>) -> Response<Byte
 const COMPAT_CONNECTIONS: &str = "/api/update-db-connect-info";
 /// Where the OpenAPI document is served.
 const OPENAPI: &str = "/api/openapi.json";
+/// The paths answered here that are not routes.
+pub(super) const OWN_PATHS: [&str; 2] = [COMPAT_CONNECTIONS, OPENAPI];
 
 /// The OpenAPI 3 document of the surface, generated from the proto by
 /// scripts/gen-openapi (CI fails when it is stale).

@@ -5,6 +5,7 @@
 
 mod bootstrap;
 mod drain;
+mod metrics;
 pub mod probes;
 mod router;
 
@@ -61,16 +62,22 @@ impl ServeError {
     }
 }
 
-/// Where roster listens: the main port (gRPC, gRPC-Web and JSON) and, with
-/// `--http-listen`, a second port serving the same.
+/// Where roster listens: the main port (gRPC, gRPC-Web and JSON); with
+/// `--http-listen`, a second port serving the same; with
+/// `--metrics-listen`, the port of `/metrics` (Prometheus).
 pub struct Listeners {
     pub main: tokio::net::TcpListener,
     pub http: Option<tokio::net::TcpListener>,
+    pub metrics: Option<tokio::net::TcpListener>,
 }
 
 impl From<tokio::net::TcpListener> for Listeners {
     fn from(main: tokio::net::TcpListener) -> Self {
-        Listeners { main, http: None }
+        Listeners {
+            main,
+            http: None,
+            metrics: None,
+        }
     }
 }
 
@@ -88,22 +95,51 @@ pub async fn run(
     let (health, health_service) = tonic_health::server::health_reporter();
     probes::starting(&health).await;
 
-    let state = Arc::new(State::new(cfg.max_in_flight as usize).with_quotas(
-        crate::api::quota::Quotas::new(cfg.org_rate_limit, cfg.org_max_in_flight),
-    ));
-    let surface = Arc::new(router::surface(&cfg, state.clone())?);
+    // The per-call metrics exist only when something scrapes them.
+    let calls = match listeners.metrics {
+        Some(_) => Some(Arc::new(metrics::calls()?)),
+        None => None,
+    };
+    let state = Arc::new(
+        State::new(cfg.max_in_flight as usize)
+            .with_quotas(crate::api::quota::Quotas::new(
+                cfg.org_rate_limit,
+                cfg.org_max_in_flight,
+            ))
+            .with_calls(calls.clone()),
+    );
+    let exporter = calls
+        .as_deref()
+        .map(|calls| Arc::new(metrics::Exporter::new(calls, state.clone())));
+    let incoming = |listener, name, tls| {
+        let incoming = router::incoming(&cfg, listener, tls);
+        match &exporter {
+            Some(exporter) => incoming.counting(exporter.connections(name)),
+            None => incoming,
+        }
+    };
+    // `/metrics` stays plaintext, as scrapers inside a mesh expect.
+    let _metrics = match (listeners.metrics, &exporter) {
+        (Some(listener), Some(exporter)) => Some(metrics::spawn(
+            exporter.clone(),
+            incoming(listener, "metrics", None),
+            cfg.handshake_timeout,
+        )),
+        _ => None,
+    };
+    let surface = Arc::new(router::surface(&cfg, state.clone())?.with_metrics(calls));
     let main = router::router(&cfg, state.clone(), surface.clone(), health_service.clone())?;
     let http = match listeners.http {
         Some(listener) => Some((
             router::router(&cfg, state.clone(), surface, health_service)?,
-            router::incoming(&cfg, listener, tls.clone()),
+            incoming(listener, "http", tls.clone()),
         )),
         None => None,
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut serving = tokio::spawn(serve(
         main,
-        router::incoming(&cfg, listeners.main, tls),
+        incoming(listeners.main, "main", tls),
         http,
         stop_rx,
     ));

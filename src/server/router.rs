@@ -38,7 +38,7 @@ pub(super) fn router(
         impl tonic_health::pb::health_server::Health,
     >,
 ) -> Result<Router<Layers>, ServeError> {
-    let users = UserServiceServer::new(Api::new(state))
+    let users = UserServiceServer::new(Api::new(state.clone()))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let reflection = || {
@@ -53,6 +53,7 @@ pub(super) fn router(
         .layer(SurfaceLayer(surface))
         .layer(CallLayer {
             max: cfg.max_call_time,
+            metrics: state.calls.clone(),
         })
         .max_concurrent_streams(cfg.max_streams_per_connection)
         .concurrency_limit_per_connection(cfg.max_streams_per_connection as usize)

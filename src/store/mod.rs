@@ -35,6 +35,7 @@ use crate::domain::{
     AccessKey, Error, JsonMap, KeyDigest, ListingForm, Listings, Organization, Result, Tenant, User,
 };
 
+pub use crate::metrics::{PoolUse, StoreStats};
 pub use postgres::schema::VERSION as SCHEMA_VERSION;
 pub use postgres::Options as PostgresOptions;
 
@@ -326,6 +327,14 @@ pub trait Store: Reader + 'static {
     /// is (the authentication cache then survives a stream of them) or grow
     /// it.
     fn revision(&self) -> u64;
+
+    /// Its durable commits so far (for `/metrics`).
+    fn stats(&self) -> &StoreStats;
+
+    /// Its connection pool's use, when it has one (for `/metrics`).
+    fn pool(&self) -> Option<PoolUse> {
+        None
+    }
 
     /// Makes everything written durable (at shutdown).
     async fn sync(&self) -> Result<()>;

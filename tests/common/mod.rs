@@ -62,6 +62,9 @@ pub struct TestServer {
     /// The `--http-listen` address, when the test asked for one (any
     /// `Some` in `args.http_listen` binds a free loopback port).
     pub http_addr: Option<SocketAddr>,
+    /// The `--metrics-listen` address, when the test asked for one (any
+    /// `Some` in `args.metrics_listen` binds a free loopback port).
+    pub metrics_addr: Option<SocketAddr>,
     /// The bootstrap key of user `admin` (super-admin).
     pub admin_key: String,
     pub data_dir: tempfile::TempDir,
@@ -143,9 +146,15 @@ impl TestServer {
             None => None,
         };
         let http_addr = http.as_ref().map(|l| l.local_addr().unwrap());
+        let metrics = match args.metrics_listen {
+            Some(_) => Some(TcpListener::bind("127.0.0.1:0").await.unwrap()),
+            None => None,
+        };
+        let metrics_addr = metrics.as_ref().map(|l| l.local_addr().unwrap());
         let listeners = roster::server::Listeners {
             main: listener,
             http,
+            metrics,
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(roster::server::run(args, listeners, async {
@@ -158,6 +167,7 @@ impl TestServer {
         TestServer {
             addr,
             http_addr,
+            metrics_addr,
             admin_key,
             data_dir,
             channel,

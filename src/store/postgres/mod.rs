@@ -39,7 +39,7 @@ use std::{
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::{error::SqlState, AsyncMessage, IsolationLevel};
 
-use super::{Create, DynChange, RecordPage, Store};
+use super::{Create, DynChange, PoolUse, RecordPage, Store, StoreStats};
 use crate::domain::{Error, ListingForm, Result};
 use reads::{Conn, HasConn};
 use tls::Connector;
@@ -80,6 +80,8 @@ impl Default for Options {
 pub(super) struct PgStore {
     pool: Pool,
     revision: Arc<AtomicU64>,
+    /// Commits: their sizes (always 1) and round-trip times.
+    stats: StoreStats,
     /// Listens for notifications and ticks the revision; stopped on drop.
     listener: tokio::task::JoinHandle<()>,
 }
@@ -152,6 +154,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             revision,
+            stats: StoreStats::default(),
             listener,
         })
     }
@@ -187,7 +190,10 @@ impl PgStore {
             Err(e) => return Err(e),
         };
         let affects_callers = txn.affects_callers();
-        match txn.commit(CHANNEL).await {
+        let committing = Instant::now();
+        let committed = txn.commit(CHANNEL).await;
+        self.stats.commit(1, committing);
+        match committed {
             Ok(()) => {
                 if affects_callers {
                     self.revision.fetch_add(1, Ordering::Release);
@@ -396,6 +402,20 @@ impl Store for PgStore {
 
     fn revision(&self) -> u64 {
         self.revision.load(Ordering::Acquire)
+    }
+
+    fn stats(&self) -> &StoreStats {
+        &self.stats
+    }
+
+    fn pool(&self) -> Option<PoolUse> {
+        let status = self.pool.status();
+        Some(PoolUse {
+            max: status.max_size,
+            open: status.size,
+            idle: status.available,
+            waiting: status.waiting,
+        })
     }
 
     async fn sync(&self) -> Result<()> {

@@ -27,7 +27,7 @@ use std::{
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{DynChange, RecordPage, Store};
+use super::{DynChange, RecordPage, Store, StoreStats};
 use crate::domain::{Error, ListingForm, Result};
 use layout::HasTree;
 use writer::{Commit, Job};
@@ -70,6 +70,8 @@ impl Drop for SledStore {
 struct Durable {
     db: sled::Db,
     log: File,
+    /// Group commits: their sizes and sync times.
+    stats: StoreStats,
 }
 
 impl Durable {
@@ -101,7 +103,11 @@ impl SledStore {
         let log = File::open(dir.join("db"))?;
         // Make the files' directory entries durable too.
         File::open(dir)?.sync_all()?;
-        let durable = Arc::new(Durable { db, log });
+        let durable = Arc::new(Durable {
+            db,
+            log,
+            stats: StoreStats::default(),
+        });
         let (jobs, rx) = mpsc::channel(writer::QUEUE);
         // Revisions of this handle start where no earlier handle's could
         // reach (the clock in nanoseconds), so that a cache that outlives
@@ -165,6 +171,10 @@ impl Store for SledStore {
 
     fn revision(&self) -> u64 {
         self.revision.load(Ordering::Acquire)
+    }
+
+    fn stats(&self) -> &StoreStats {
+        &self.durable.stats
     }
 
     async fn sync(&self) -> Result<()> {

@@ -52,7 +52,8 @@ pub(super) fn run(
         // Where a group's time goes, for the trace below.
         let idle_us = idle_from.elapsed().as_micros() as u64;
         let apply_started = Instant::now();
-        let mut applied = false;
+        // Changes of the group that wrote something.
+        let mut applied = 0;
         let mut next = Some(first);
         while let Some(job) = next.take() {
             let mut txn = SledTxn::new(&tree);
@@ -66,7 +67,7 @@ pub(super) fn run(
                         if txn.affects_callers {
                             revision.fetch_add(1, Ordering::Release);
                         }
-                        applied = true;
+                        applied += 1;
                         pending.push(commit);
                     }
                     Err(e) => commit(Err(e.into())),
@@ -79,7 +80,13 @@ pub(super) fn run(
         }
         let apply_us = apply_started.elapsed().as_micros() as u64;
         let started = Instant::now();
-        let synced = if applied { durable.sync() } else { Ok(()) };
+        let synced = if applied > 0 {
+            let synced = durable.sync();
+            durable.stats.commit(applied, started);
+            synced
+        } else {
+            Ok(())
+        };
         // For operators tuning the disk: RUST_LOG=roster::store=trace (the
         // writer's wait for the group's first change, applying the group,
         // syncing it).
