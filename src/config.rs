@@ -296,6 +296,26 @@ impl ServeArgs {
     }
 }
 
+/// The environment variable tokio's multi-thread runtime reads for its
+/// number of worker threads (without it: the CPUs the process may use).
+/// roster leaves the reading to tokio and only checks the value first,
+/// since tokio panics on a bad one.
+pub const WORKER_THREADS_ENV: &str = "TOKIO_WORKER_THREADS";
+
+/// Checks `TOKIO_WORKER_THREADS`, when set: a whole number from 1, as
+/// tokio parses it.
+pub fn check_worker_threads_env() -> Result<(), String> {
+    let Some(value) = std::env::var_os(WORKER_THREADS_ENV) else {
+        return Ok(());
+    };
+    match value.to_str().map(str::parse::<usize>) {
+        Some(Ok(n)) if n > 0 => Ok(()),
+        _ => Err(format!(
+            "{WORKER_THREADS_ENV} must be a whole number of worker threads, at least 1, not {value:?}"
+        )),
+    }
+}
+
 /// Accepts a bootstrap key: 32 or more printable ASCII characters, and a
 /// valid roster key if it starts with roster's prefix.
 pub fn check_bootstrap_key(key: String) -> Result<Secret, String> {

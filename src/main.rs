@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use roster::{
     admin,
-    config::{Cli, Command, LogFormat, ServeArgs},
+    config::{self, Cli, Command, LogFormat, ServeArgs},
 };
 
 fn main() -> ExitCode {
@@ -25,13 +25,17 @@ fn main() -> ExitCode {
 
 fn serve(args: ServeArgs) -> ExitCode {
     let _log = roster::telemetry::init(args.log_format);
-    let args = match args.with_bootstrap_key_from_env() {
+    let args = match args
+        .with_bootstrap_key_from_env()
+        .and_then(|args| config::check_worker_threads_env().map(|()| args))
+    {
         Ok(args) => args,
         Err(e) => {
             eprintln!("roster: {e}");
             return ExitCode::from(2);
         }
     };
+    // tokio reads TOKIO_WORKER_THREADS itself (checked above).
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -80,7 +84,8 @@ fn serve(args: ServeArgs) -> ExitCode {
             .as_ref()
             .and_then(|l| l.local_addr().ok())
             .map(|a| a.to_string());
-        tracing::info!(%addr, http_addr, metrics_addr, store = %args.location(), "listening");
+        let workers = tokio::runtime::Handle::current().metrics().num_workers();
+        tracing::info!(%addr, http_addr, metrics_addr, store = %args.location(), workers, "listening");
         let listeners = roster::server::Listeners {
             main: listener,
             http,
