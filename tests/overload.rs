@@ -307,11 +307,13 @@ async fn a_flood_at_ten_times_the_limit_does_not_slow_the_others() {
         "quiet p99 alone {alone:?}, during the flood {flooded:?}; flood: {admitted} admitted, \
          {refused} refused in {seconds:.1} s"
     );
-    // At ten times the limit, about nine in ten are refused; never more
-    // admitted than the rate and a burst per flooded window allow.
+    // The flood ran (nominally ten times the limit; at least five even on
+    // a busy machine), and never more were admitted than the rate and a
+    // burst per flooded window allow.
+    let attempted = (admitted + refused) as f64;
     assert!(
-        refused > 5 * admitted,
-        "{admitted} admitted, {refused} refused"
+        attempted >= 5.0 * f64::from(LIMIT) * seconds,
+        "the flood made only {attempted} calls in {seconds:.1} s"
     );
     let windows = (WINDOWS / 2) as f64;
     assert!(
