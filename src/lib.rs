@@ -35,13 +35,14 @@ pub mod directory;
 pub mod domain;
 pub mod gateway;
 pub mod healthcheck;
-pub mod request_id;
 pub mod metrics;
+pub mod request_id;
 pub mod server;
 pub mod store;
 pub mod telemetry;
 pub mod timeout;
 pub mod tls;
+pub mod traces;
 
 /// The generated protobuf types and gRPC stubs of `roster.v1`.
 pub mod pb {
