@@ -9,7 +9,8 @@
 //! for the exporter.
 //!
 //! Off (the default), a call costs a parse of its `traceparent`, or two
-//! random numbers when it has none: no span, no context, no allocation.
+//! random numbers when it has none (then no span, no context, no
+//! allocation).
 //! The spans are made here directly with the OpenTelemetry SDK, not
 //! through `tracing` spans (ARCHITECTURE.md says why).
 
