@@ -126,6 +126,32 @@ pub struct Ids {
     pub span_id: SpanId,
 }
 
+impl Ids {
+    /// Ids without a span: the caller's trace (`parent`) or a new one, and
+    /// a new span id.
+    fn new(parent: Option<&Context>) -> Self {
+        let caller = parent
+            .map(|cx| cx.span().span_context().trace_id())
+            .filter(|id| *id != TraceId::INVALID);
+        let ids = RandomIdGenerator::default();
+        Ids {
+            trace_id: caller.unwrap_or_else(|| ids.new_trace_id()),
+            span_id: ids.new_span_id(),
+        }
+    }
+
+    /// The ids of a call answered without a span (the deadline layer's
+    /// own DEADLINE_EXCEEDED), from its `traceparent` if it sent one.
+    pub fn unspanned(traceparent: Option<&http::HeaderValue>) -> Self {
+        let parent = traceparent.map(|value| {
+            let mut headers = HeaderMap::new();
+            headers.insert(TRACEPARENT, value.clone());
+            TraceContextPropagator::new().extract(&Headers(&headers))
+        });
+        Ids::new(parent.as_ref())
+    }
+}
+
 /// One call's span: its ids always, the exported span when exporting.
 pub struct CallSpan {
     ids: Ids,
@@ -151,20 +177,10 @@ impl CallSpan {
             .then(|| TraceContextPropagator::new().extract(&Headers(headers)));
         match tracer {
             Some(tracer) => Self::exported(tracer, parent.unwrap_or_default(), info),
-            None => {
-                let caller = parent
-                    .as_ref()
-                    .map(|cx| cx.span().span_context().trace_id())
-                    .filter(|id| *id != TraceId::INVALID);
-                let ids = RandomIdGenerator::default();
-                CallSpan {
-                    ids: Ids {
-                        trace_id: caller.unwrap_or_else(|| ids.new_trace_id()),
-                        span_id: ids.new_span_id(),
-                    },
-                    span: None,
-                }
-            }
+            None => CallSpan {
+                ids: Ids::new(parent.as_ref()),
+                span: None,
+            },
         }
     }
 
@@ -313,6 +329,14 @@ mod tests {
             "OTEL_EXPORTER_OTLP_PROTOCOL=\"http/protobuf\": roster exports traces over \
              OTLP/gRPC only; set it to \"grpc\" or unset it"
         );
+    }
+
+    #[test]
+    fn within_names_the_call_only_while_it_runs() {
+        let span = CallSpan::begin(None, &HeaderMap::new(), info());
+        assert_eq!(current(), None);
+        assert_eq!(within(span.ids(), current), Some(span.ids()));
+        assert_eq!(current(), None);
     }
 
     #[test]

@@ -221,6 +221,24 @@ async fn spans_reach_an_otlp_receiver_with_the_callers_trace() {
     assert_eq!(logged["trace_id"], json_trace);
     assert_eq!(logged["code"], "Unauthenticated");
 
+    // Expired on arrival: the layer answers, with no span, but its log
+    // line names the caller's trace.
+    let expired_trace = "11112222333344445555666677778888";
+    let headers = [
+        ("x-request-id", "trace-expired".to_owned()),
+        ("grpc-timeout", "1n".to_owned()),
+        (
+            "traceparent",
+            format!("00-{expired_trace}-{grpc_parent}-01"),
+        ),
+    ];
+    let answer =
+        common::raw_call(server.addr, "GetInfo", &headers, &pb::GetUserInfoRequest {}).await;
+    assert_eq!(answer.code, tonic::Code::DeadlineExceeded);
+    let logged = event(&server, "trace-expired").await;
+    assert_eq!(logged["code"], "DeadlineExceeded");
+    assert_eq!(logged["trace_id"], expired_trace);
+
     // No traceparent: a new root, the same in the span and the log line.
     get_info(&server, "trace-root", None).await.unwrap();
     let logged = event(&server, "trace-root").await;
