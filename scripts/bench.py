@@ -15,6 +15,8 @@ it), so mixing tools would mislead.
                                   # alternating in one run (an A/B of a change)
     scripts/bench --metrics-cost  # GetInfo with --metrics-listen (scraped every
                                   # second) against without, alternating
+    scripts/bench --traces-cost   # GetInfo exporting spans to an OTLP receiver
+                                  # (examples/otlp_sink.rs) against not, alternating
 
 The servers log at RUST_LOG (default `info`: one event per call, as users
 run roster); e.g. RUST_LOG=info,roster::api::call=warn leaves out the
@@ -26,6 +28,7 @@ conventions (pinned, once).
 """
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -184,7 +187,7 @@ def random_user(n):
 class Server:
     """A roster process on a free port; `started` to SERVING in seconds."""
 
-    def __init__(self, binary, data_dir, extra=(), log_name="server.log"):
+    def __init__(self, binary, data_dir, extra=(), log_name="server.log", env=None):
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         self.log_path = Path(data_dir) / log_name
         self.log = open(self.log_path, "w")
@@ -193,7 +196,7 @@ class Server:
             [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
              "--log-format", "json", "--max-in-flight", "4096", *extra],
             stdout=subprocess.DEVNULL, stderr=self.log,
-            env=dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "info")))
+            env=dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "info"), **(env or {})))
         self.addr = None
         self.metrics_addr = None
         while time.monotonic() - begin < 600:
@@ -256,8 +259,11 @@ def main():
                         help="A/B: the reads on this build and on BINARY, alternating")
     parser.add_argument("--metrics-cost", action="store_true",
                         help="A/B: GetInfo with --metrics-listen (scraped each second) and without")
+    parser.add_argument("--traces-cost", action="store_true",
+                        help="A/B: GetInfo exporting its spans to an OTLP receiver and not")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="alternations of --compare and --metrics-cost (default 3)")
+                        help="alternations of --compare, --metrics-cost and --traces-cost "
+                             "(default 3)")
     parser.add_argument("--postgres", action="store_true",
                         help="on a PostgreSQL store (a throwaway cluster): one replica, then three")
     args = parser.parse_args()
@@ -272,6 +278,12 @@ def main():
         variants = {"metrics off": (binary, []),
                     "metrics on": (binary, ["--metrics-listen", "127.0.0.1:0"])}
         return compare(variants, read_workloads(users)[:1], users, duration, args.rounds)
+    if args.traces_cost:
+        binary = roster_binary(release=True)
+        with otlp_sink() as endpoint:
+            variants = {"export off": (binary, []),
+                        "export on": (binary, [], {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint})}
+            return compare(variants, read_workloads(users)[:1], users, duration, args.rounds)
     if args.postgres:
         return postgres(users, duration, args.smoke)
 
@@ -373,8 +385,27 @@ def read_workloads(users):
     ]
 
 
+@contextlib.contextmanager
+def otlp_sink():
+    """An OTLP/gRPC trace receiver (examples/otlp_sink.rs) on a free port;
+    yields its endpoint URL, and logs the spans it received when done."""
+    subprocess.run(["cargo", "build", "--locked", "--quiet", "--example", "otlp_sink"],
+                   check=True, cwd=ROOT)
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    proc = subprocess.Popen([str(target / "debug" / "examples" / "otlp_sink")],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        addr = proc.stdout.readline().split()[1]
+        yield f"http://{addr}"
+    finally:
+        proc.terminate()
+        last = [line.strip() for line in proc.stdout][-1:]
+        log(f"OTLP receiver: {' '.join(last) or 'no spans'}")
+
+
 def compare(variants, workloads, users, duration, rounds):
-    """`workloads` on each of `variants` ({name: (binary, extra flags)}),
+    """`workloads` on each of `variants` ({name: (binary, extra flags[,
+    environment])}),
     each against its own Health/Check measured just before and after it,
     alternating A, B, A, B in one run; prints each ratio and the median per
     variant. A server with a metrics listener is scraped every second
@@ -391,11 +422,11 @@ def compare(variants, workloads, users, duration, rounds):
     try:
         dump = work / "seed.jsonl"
         write_export(dump, admin_key, {"bench": users})
-        for i, (name, (binary, extra)) in enumerate(variants.items()):
+        for i, (name, (binary, extra, *env)) in enumerate(variants.items()):
             data = work / f"data-{i}"
             subprocess.run([str(binary), "import", "--data-dir", str(data), "--input", str(dump)],
                            check=True, capture_output=True)
-            servers[name] = Server(binary, data, extra)
+            servers[name] = Server(binary, data, extra, env=env[0] if env else None)
             if servers[name].metrics_addr:
                 threading.Thread(target=scrape, args=(servers[name].metrics_addr, scraping),
                                  daemon=True).start()
@@ -417,8 +448,9 @@ def compare(variants, workloads, users, duration, rounds):
         for server in servers.values():
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    for name, (binary, extra) in variants.items():
-        print(f"{name} = {binary} {' '.join(extra)}".rstrip())
+    for name, (binary, extra, *env) in variants.items():
+        settings = " ".join(f"{k}={v}" for k, v in (env[0] if env else {}).items())
+        print(f"{name} = {settings} {binary} {' '.join(extra)}".strip())
     print(f"\n| workload (h2load, 4 connections × 16 streams, {duration} each) | variant "
           f"| ratio to Health/Check, each round | median | median req/s | median p99 ms |")
     print("| --- | --- | --- | ---: | ---: | ---: |")

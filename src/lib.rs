@@ -42,6 +42,7 @@ pub mod store;
 pub mod telemetry;
 pub mod timeout;
 pub mod tls;
+pub mod traces;
 
 /// The generated protobuf types and gRPC stubs of `roster.v1`.
 pub mod pb {

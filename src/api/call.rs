@@ -16,6 +16,7 @@ use super::{quota::Admission, Deadline, State};
 use crate::auth::{Authenticated, Caller, Credentials};
 use crate::directory::Directory;
 use crate::domain::{Error, Result};
+use crate::traces::{self, CallInfo, CallSpan};
 
 /// One call in progress: what it needs from the request's metadata, and
 /// what its log event will say.
@@ -29,6 +30,8 @@ pub(super) struct Call<'a> {
     credentials: Credentials,
     /// The request's `x-request-id` (`request_id`), for the log event.
     request_id: Option<http::HeaderValue>,
+    /// The call's place in its trace, and its span when exporting.
+    span: CallSpan,
     /// This call's in-flight slot; None when the server is at its limit.
     permit: Option<OwnedSemaphorePermit>,
     /// The key's owner, once authenticated.
@@ -45,6 +48,7 @@ impl<'a> Call<'a> {
     /// permit.
     pub(super) fn begin<T>(state: &'a State, method: &'static str, req: Request<T>) -> (Self, T) {
         let started = Instant::now();
+        let peer = req.remote_addr();
         let (metadata, extensions, message) = req.into_parts();
         // The layer always sets the deadline; the fallback only guards
         // against a server built without it.
@@ -53,13 +57,21 @@ impl<'a> Call<'a> {
             .map_or(started + std::time::Duration::from_secs(30), |d| d.0);
         let headers = metadata.into_headers();
         let credentials = Credentials::from_headers(&headers);
+        let request_id = headers.get(&crate::request_id::HEADER).cloned();
+        let info = CallInfo {
+            method,
+            peer,
+            request_id: request_id.as_ref().and_then(|id| id.to_str().ok()),
+        };
+        let span = CallSpan::begin(state.tracer.as_ref(), &headers, info);
         let call = Call {
             method,
             started,
             deadline,
             state,
             credentials,
-            request_id: headers.get(&crate::request_id::HEADER).cloned(),
+            request_id,
+            span,
             permit: state.in_flight.clone().try_acquire_owned().ok(),
             who: OnceLock::new(),
             admission: OnceLock::new(),
@@ -114,7 +126,10 @@ impl<'a> Call<'a> {
 
     /// Ends the call: maps its error to a status and logs it.
     pub(super) fn finish<T>(mut self, result: Result<T>) -> Result<Response<T>, Status> {
-        let result = result.map(Response::new).map_err(Status::from);
+        // An internal error is logged as it becomes a status: in the call.
+        let result = traces::within(self.span.ids(), || {
+            result.map(Response::new).map_err(Status::from)
+        });
         let code = match &result {
             Ok(_) => tonic::Code::Ok,
             Err(status) => status.code(),
@@ -131,6 +146,7 @@ impl<'a> Call<'a> {
             Some(c) => (c.id(), self.credentials.impersonating()),
             None => ("", None),
         };
+        let ids = self.span.ids();
         tracing::info!(
             method = self.method,
             code = code_name(code),
@@ -138,8 +154,11 @@ impl<'a> Call<'a> {
             caller,
             impersonated,
             request_id = self.request_id.as_ref().and_then(|id| id.to_str().ok()),
+            trace_id = %ids.trace_id,
+            span_id = %ids.span_id,
             "rpc"
         );
+        self.span.end(code);
     }
 }
 

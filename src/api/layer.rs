@@ -138,6 +138,7 @@ impl<S> CallService<S> {
             method: method_name(req.uri().path()).to_owned(),
             arrived,
             request_id: req.headers().get(&crate::request_id::HEADER).cloned(),
+            traceparent: req.headers().get("traceparent").cloned(),
         };
         if Instant::now() >= deadline {
             return Box::pin(async move { Ok(call.expired().into_http()) });
@@ -280,6 +281,8 @@ pub struct Expiry {
     pub arrived: Instant,
     /// Its `x-request-id`.
     pub request_id: Option<HeaderValue>,
+    /// Its `traceparent`, for the trace id of the log line.
+    pub traceparent: Option<HeaderValue>,
 }
 
 impl Expiry {
@@ -287,12 +290,15 @@ impl Expiry {
     /// handler would have logged it (the handler, dropped or never run,
     /// writes none).
     pub fn expired(&self) -> tonic::Status {
+        let ids = crate::traces::Ids::unspanned(self.traceparent.as_ref());
         tracing::info!(
             method = self.method,
             code = "DeadlineExceeded",
             duration_us = self.arrived.elapsed().as_micros() as u64,
             caller = "",
             request_id = self.request_id.as_ref().and_then(|id| id.to_str().ok()),
+            trace_id = %ids.trace_id,
+            span_id = %ids.span_id,
             "rpc"
         );
         tonic::Status::deadline_exceeded("deadline exceeded")

@@ -42,6 +42,8 @@ pub struct State {
     pub quotas: quota::Quotas,
     /// The per-call metrics, with `--metrics-listen`.
     pub calls: Option<Arc<Calls>>,
+    /// The tracer of the calls' spans, when exporting traces.
+    pub tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
 }
 
 impl State {
@@ -53,6 +55,7 @@ impl State {
             max_in_flight,
             quotas: quota::Quotas::default(),
             calls: None,
+            tracer: None,
         }
     }
 
@@ -64,6 +67,11 @@ impl State {
     /// The same, recording every call in `calls`.
     pub fn with_calls(self, calls: Option<Arc<Calls>>) -> Self {
         State { calls, ..self }
+    }
+
+    /// The same, with the calls' spans started by `tracer`.
+    pub fn with_tracer(self, tracer: Option<opentelemetry_sdk::trace::SdkTracer>) -> Self {
+        State { tracer, ..self }
     }
 
     /// Calls in flight now (each holds a permit while it runs).

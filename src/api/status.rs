@@ -16,7 +16,13 @@ impl From<Error> for Status {
         if matches!(e, Error::Storage(_) | Error::Internal(_)) {
             // The causes may name files or records: log them, do not send
             // them.
-            tracing::error!(error = %e.chain(), "call failed inside the server");
+            let ids = crate::traces::current();
+            tracing::error!(
+                error = %e.chain(),
+                trace_id = ids.map(|ids| tracing::field::display(ids.trace_id)),
+                span_id = ids.map(|ids| tracing::field::display(ids.span_id)),
+                "call failed inside the server"
+            );
             return Status::internal("internal error");
         }
         let message = e.to_string();

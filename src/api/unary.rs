@@ -46,6 +46,10 @@ impl Unary for Api {
                     .metadata
                     .get(crate::request_id::HEADER.as_str())
                     .and_then(|id| http::HeaderValue::from_bytes(id.as_bytes()).ok()),
+                traceparent: call
+                    .metadata
+                    .get("traceparent")
+                    .and_then(|id| http::HeaderValue::from_bytes(id.as_bytes()).ok()),
             };
             if Instant::now() >= deadline {
                 return Err(expiry.expired());

@@ -52,13 +52,18 @@ pub enum ServeError {
     Cors(String),
     #[error("{0}")]
     Tls(#[from] crate::tls::TlsError),
+    #[error("{0}")]
+    Traces(#[from] crate::traces::TracesError),
 }
 
 impl ServeError {
     /// Whether the settings are at fault (exit status 2, as for bad flags)
     /// rather than the environment.
     pub fn is_usage(&self) -> bool {
-        matches!(self, ServeError::Cors(_) | ServeError::Tls(_))
+        matches!(
+            self,
+            ServeError::Cors(_) | ServeError::Tls(_) | ServeError::Traces(_)
+        )
     }
 }
 
@@ -89,6 +94,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let listeners = listeners.into();
+    let traces = crate::traces::Traces::from_env()?;
     let tls = cfg.tls_files().map(crate::tls::Tls::load).transpose()?;
     let reloading = tls.clone().map(|tls| tokio::spawn(tls.watch()));
     let _reloading = AbortOnDrop(reloading);
@@ -106,7 +112,8 @@ pub async fn run(
                 cfg.org_rate_limit,
                 cfg.org_max_in_flight,
             ))
-            .with_calls(calls.clone()),
+            .with_calls(calls.clone())
+            .with_tracer(traces.tracer()),
     );
     let exporter = calls
         .as_deref()
@@ -174,7 +181,13 @@ pub async fn run(
     watching.abort();
 
     probes::ready(&health, false).await;
-    drain::drain(&cfg, &state, stop_tx, serving).await
+    let began = std::time::Instant::now();
+    let drained = drain::drain(&cfg, &state, stop_tx, serving).await;
+    // The spans still queued, in what is left of the grace.
+    traces
+        .shutdown(cfg.shutdown_grace.saturating_sub(began.elapsed()))
+        .await;
+    drained
 }
 
 /// Both listeners until `stop` fires (or is dropped), then until their
