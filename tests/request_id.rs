@@ -4,32 +4,11 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{web, ServerProcess};
 use roster::pb::{self, user_service_client::UserServiceClient};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const ADMIN_KEY: &str = "request-id-test-key-0123456789abcdef";
-
-/// The log event of the call with this request id, waiting for it.
-async fn event(server: &ServerProcess, id: &str) -> Value {
-    for _ in 0..500 {
-        let found = server
-            .log_lines()
-            .iter()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|e| e["message"] == "rpc" && e["request_id"] == id);
-        if let Some(event) = found {
-            return event;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!(
-        "no rpc event with request_id {id}: {:#?}",
-        server.log_lines()
-    );
-}
 
 async fn get_info(
     server: &ServerProcess,
@@ -62,7 +41,7 @@ async fn request_ids_on_grpc_and_json() {
         answer.metadata().get("x-request-id").unwrap(),
         "mesh-7f3a-0001"
     );
-    let logged = event(&server, "mesh-7f3a-0001").await;
+    let logged = server.rpc_event("mesh-7f3a-0001").await;
     assert_eq!(logged["method"], "GetInfo");
     assert_eq!(logged["code"], "Ok");
 
@@ -78,7 +57,7 @@ async fn request_ids_on_grpc_and_json() {
     let (prefix, count) = made.split_once('-').unwrap();
     assert_eq!(prefix.len(), 16, "{made}");
     assert!(u64::from_str_radix(count, 16).is_ok(), "{made}");
-    assert_eq!(event(&server, &made).await["method"], "GetInfo");
+    assert_eq!(server.rpc_event(&made).await["method"], "GetInfo");
     let again = get_info(&server, None).await;
     assert_ne!(again.metadata().get("x-request-id").unwrap(), made.as_str());
 
@@ -100,7 +79,7 @@ async fn request_ids_on_grpc_and_json() {
     .await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("x-request-id"), Some("json-call-1"));
-    assert_eq!(event(&server, "json-call-1").await["method"], "GetInfo");
+    assert_eq!(server.rpc_event("json-call-1").await["method"], "GetInfo");
     let refused = web::post_with(
         server.addr,
         "/api/get-user-info",
@@ -111,7 +90,7 @@ async fn request_ids_on_grpc_and_json() {
     assert_eq!(refused.status, 401);
     assert_eq!(refused.header("x-request-id"), Some("json-call-2"));
     assert_eq!(
-        event(&server, "json-call-2").await["code"],
+        server.rpc_event("json-call-2").await["code"],
         "Unauthenticated"
     );
     let unknown = web::post(server.addr, "/api/no-such-route", None, &json!({})).await;

@@ -107,22 +107,6 @@ fn attributes(span: &Span) -> HashMap<String, Value> {
         .collect()
 }
 
-/// The log event of the call with this request id, waiting for it.
-async fn event(server: &ServerProcess, id: &str) -> Value {
-    for _ in 0..500 {
-        let found = server
-            .log_lines()
-            .iter()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|e| e["message"] == "rpc" && e["request_id"] == id);
-        if let Some(event) = found {
-            return event;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("no rpc event {id}: {:#?}", server.log_lines());
-}
-
 /// GetInfo over gRPC with a request id and, if given, a `traceparent`.
 async fn get_info(
     server: &ServerProcess,
@@ -182,7 +166,7 @@ async fn spans_reach_an_otlp_receiver_with_the_callers_trace() {
         span.status.as_ref().map_or(0, |s| s.code),
         StatusCode::Unset as i32
     );
-    let logged = event(&server, "trace-grpc").await;
+    let logged = server.rpc_event("trace-grpc").await;
     assert_eq!(logged["trace_id"], grpc_trace);
     assert_eq!(logged["span_id"], hex(&span.span_id));
 
@@ -217,7 +201,7 @@ async fn spans_reach_an_otlp_receiver_with_the_callers_trace() {
         span.status.as_ref().map_or(0, |s| s.code),
         StatusCode::Unset as i32
     );
-    let logged = event(&server, "trace-json").await;
+    let logged = server.rpc_event("trace-json").await;
     assert_eq!(logged["trace_id"], json_trace);
     assert_eq!(logged["code"], "Unauthenticated");
 
@@ -235,13 +219,13 @@ async fn spans_reach_an_otlp_receiver_with_the_callers_trace() {
     let answer =
         common::raw_call(server.addr, "GetInfo", &headers, &pb::GetUserInfoRequest {}).await;
     assert_eq!(answer.code, tonic::Code::DeadlineExceeded);
-    let logged = event(&server, "trace-expired").await;
+    let logged = server.rpc_event("trace-expired").await;
     assert_eq!(logged["code"], "DeadlineExceeded");
     assert_eq!(logged["trace_id"], expired_trace);
 
     // No traceparent: a new root, the same in the span and the log line.
     get_info(&server, "trace-root", None).await.unwrap();
-    let logged = event(&server, "trace-root").await;
+    let logged = server.rpc_event("trace-root").await;
     let root = logged["trace_id"].as_str().unwrap().to_owned();
     assert_eq!(root.len(), 32);
     assert_ne!(root, "0".repeat(32));
@@ -267,7 +251,7 @@ async fn calls_unharmed(endpoint: &str, extra_env: &[(&str, &str)]) {
         let answer = get_info(&server, &id, None).await;
         assert_eq!(answer.map(|_| ()).map_err(|s| s.code()), Ok(()), "{id}");
     }
-    let logged = event(&server, "unharmed-199").await;
+    let logged = server.rpc_event("unharmed-199").await;
     assert_eq!(logged["trace_id"].as_str().unwrap().len(), 32);
     server.signal("-TERM");
     let status = wait_exit(&mut server.child);

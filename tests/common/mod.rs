@@ -460,6 +460,23 @@ impl ServerProcess {
         self.child.wait().unwrap();
     }
 
+    /// The `rpc` log event of the call with request id `id`, waiting for
+    /// it (at most 5 s).
+    pub async fn rpc_event(&self, id: &str) -> serde_json::Value {
+        for _ in 0..500 {
+            let found = self
+                .log_lines()
+                .iter()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .find(|e| e["message"] == "rpc" && e["request_id"] == id);
+            if let Some(event) = found {
+                return event;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("no rpc event with request_id {id}: {:#?}", self.log_lines());
+    }
+
     /// Every log line so far.
     pub fn log_lines(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
