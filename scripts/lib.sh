@@ -77,3 +77,14 @@ ensure_openssl() {
     else sudo apt-get update -qq && sudo apt-get install -y -qq openssl >/dev/null; fi
   fi
 }
+
+# console/node_modules, from console/package-lock.json: `npm ci` when it is
+# missing or was installed from another lock file (a stamp keeps a copy).
+ensure_console_modules() {
+  local dir="$ROOT/console"
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.roster-lock.json"; then
+    log "installing the console's packages (console/package-lock.json)"
+    (cd "$dir" && npm ci --silent --no-audit --no-fund >/dev/null)
+    cp "$dir/package-lock.json" "$dir/node_modules/.roster-lock.json"
+  fi
+}
