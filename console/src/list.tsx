@@ -61,15 +61,23 @@ export function ListScreen<T>(props: ListProps<T>) {
   const pages = usePages(`${props.scope}|${props.prefix}`);
   const [page, setPage] = useState<Page<T> | null>(null);
   const [error, setError] = useState<Explained | null>(null);
+  // What the rows on screen answer; the list is busy until it is the current request.
+  const wanted = `${props.scope}|${props.prefix}|${pages.token}|${props.version}`;
+  const [answered, setAnswered] = useState("");
   useEffect(() => {
     let live = true;
     setError(null);
     props.load(pages.token, props.prefix).then(
-      (p) => live && setPage(p),
+      (p) => {
+        if (!live) return;
+        setPage(p);
+        setAnswered(wanted);
+      },
       (err) => {
         if (!live) return;
         setPage(null);
         setError(explain(err));
+        setAnswered(wanted);
       },
     );
     return () => {
@@ -77,7 +85,7 @@ export function ListScreen<T>(props: ListProps<T>) {
     };
   }, [props.scope, props.prefix, pages.token, props.version]);
   return (
-    <section aria-labelledby="list-title">
+    <section aria-labelledby="list-title" aria-busy={answered === wanted ? "false" : "true"}>
       {props.crumbs && <nav class="crumbs" aria-label="Breadcrumbs">{props.crumbs}</nav>}
       <div class="title-row">
         <h1 id="list-title">{props.title}</h1>

@@ -46,10 +46,10 @@ export function OrgsScreen(props: { route: Route }) {
         ]}
         actions={(o) => (
           <>
-            <a class="button" href={href("tenants", o.id)}>Tenants</a>
-            <a class="button" href={href("users", o.id)}>Users</a>
-            <button type="button" onClick={() => setOpen({ mode: "edit", item: o })}>Edit</button>
-            <button type="button" class="danger" onClick={() => setOpen({ mode: "delete", item: o })}>Delete</button>
+            <a class="button" href={href("tenants", o.id)} aria-label={`Tenants of ${o.id}`}>Tenants</a>
+            <a class="button" href={href("users", o.id)} aria-label={`Users of ${o.id}`}>Users</a>
+            <button type="button" onClick={() => setOpen({ mode: "edit", item: o })} aria-label={`Edit ${o.id}`}>Edit</button>
+            <button type="button" class="danger" onClick={() => setOpen({ mode: "delete", item: o })} aria-label={`Delete ${o.id}`}>Delete</button>
           </>
         )}
       />
@@ -96,9 +96,9 @@ export function TenantsScreen(props: { route: Route }) {
         ]}
         actions={(t) => (
           <>
-            <a class="button" href={href("users", org || t.orgId, { tenant: t.id })}>Users</a>
-            <button type="button" onClick={() => setOpen({ mode: "edit", item: t })}>Edit</button>
-            <button type="button" class="danger" onClick={() => setOpen({ mode: "delete", item: t })}>Delete</button>
+            <a class="button" href={href("users", org || t.orgId, { tenant: t.id })} aria-label={`Users of ${t.id}`}>Users</a>
+            <button type="button" onClick={() => setOpen({ mode: "edit", item: t })} aria-label={`Edit ${t.id}`}>Edit</button>
+            <button type="button" class="danger" onClick={() => setOpen({ mode: "delete", item: t })} aria-label={`Delete ${t.id}`}>Delete</button>
           </>
         )}
       />
