@@ -1,8 +1,15 @@
 //! Generates the Rust types and tonic stubs for `proto/roster/v1/user.proto`,
 //! plus a descriptor set for gRPC reflection. protoc comes from the
 //! `protoc-bin-vendored` crate, so no system protoc is needed.
+//!
+//! Also lists the admin console's built files (`console/dist`, committed;
+//! scripts/build-console makes them) for `include_bytes!`, so that the
+//! binary serves them with nothing beside it.
 
-use std::{env, path::PathBuf};
+use std::{
+    env, fs,
+    path::{Path, PathBuf},
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // error_details.proto is compiled only into the reflection descriptor set
@@ -32,5 +39,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "crate::api::wire::ListUsersResponse",
         )
         .compile_protos(&protos, &[PathBuf::from("proto"), include])?;
+    console_assets(&out)?;
+    Ok(())
+}
+
+/// Writes `console_assets.rs`: every file under `console/dist` as
+/// `(path relative to it, include_bytes!(absolute path))`, sorted by path.
+fn console_assets(out: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let dist = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("console/dist");
+    // A directory here makes cargo rerun the script when any file under it
+    // changes, appears or goes.
+    println!("cargo:rerun-if-changed={}", dist.display());
+    let mut files = Vec::new();
+    if dist.is_dir() {
+        walk(&dist, &mut files)?;
+    }
+    files.sort();
+    let mut code = String::from("&[\n");
+    for file in &files {
+        let relative = file
+            .strip_prefix(&dist)?
+            .to_str()
+            .ok_or("a non-UTF-8 path")?;
+        code.push_str(&format!(
+            "    ({:?}, include_bytes!({:?})),\n",
+            relative.replace('\\', "/"),
+            file.to_str().ok_or("a non-UTF-8 path")?
+        ));
+    }
+    code.push(']');
+    fs::write(out.join("console_assets.rs"), code)?;
+    Ok(())
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
     Ok(())
 }

@@ -29,7 +29,7 @@ mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{client_on, Client, TestServer};
+use common::{assert_code, client_on, Client, TestServer};
 use prost_types::{value::Kind, Struct, Value};
 use roster::pb;
 use tonic::{Code, Response, Status};
@@ -2054,6 +2054,49 @@ async fn roles_above_the_callers_are_refused_not_applied() {
         (GrantItself(TA_LAST),     [OK, OK, OK, PD, PD]),
     ];
     check_cases(&fx, table).await;
+}
+
+/// GetInfo's `grantable_roles` are exactly the built-in roles each caller
+/// may give: for each caller and each built-in role, CreateUser of a user
+/// of the caller's own tenant with that role succeeds if and only if
+/// GetInfo lists the role (the console offers no other).
+#[tokio::test]
+async fn grantable_roles_are_the_roles_create_user_grants() {
+    let fx = Fixture::new().await;
+    let expected: [&[&str]; 5] = [
+        &["user", "tenant-admin", "org-admin", "super-admin"],
+        &["user", "tenant-admin", "org-admin"],
+        &["user", "tenant-admin"],
+        &[],
+        &[],
+    ];
+    for ((caller, key), expected) in CALLERS.iter().zip(&fx.keys).zip(expected) {
+        let mut c = fx.s.client(key);
+        let info = c
+            .get_info(pb::GetUserInfoRequest {})
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(info.grantable_roles, expected, "{caller}");
+        for role in ["user", "tenant-admin", "org-admin", "super-admin"] {
+            let created = c
+                .create_user(pb::CreateUserRequest {
+                    user: Some(pb::User {
+                        id: format!("granted-{caller}-{role}"),
+                        org_id: "acme".into(),
+                        tenant_id: "acme-t1".into(),
+                        roles: vec![role.into()],
+                        ..Default::default()
+                    }),
+                })
+                .await;
+            if expected.contains(&role) {
+                created.unwrap_or_else(|e| panic!("{caller} giving {role}: {e:?}"));
+            } else {
+                assert_code(created, Code::PermissionDenied);
+            }
+        }
+    }
 }
 
 /// Another organization as a user's or a tenant's: only a super-admin

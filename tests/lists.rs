@@ -188,7 +188,19 @@ async fn page(
     page_size: i32,
     page_token: &str,
 ) -> Result<(Vec<String>, String), Status> {
+    prefixed_page(c, of, page_size, page_token, "").await
+}
+
+/// [`page`] of the ids that start with `id_prefix` (not for keys).
+async fn prefixed_page(
+    c: &mut Client,
+    of: &Of,
+    page_size: i32,
+    page_token: &str,
+    id_prefix: &str,
+) -> Result<(Vec<String>, String), Status> {
     let page_token = page_token.to_owned();
+    let id_prefix = id_prefix.to_owned();
     Ok(match of {
         Of::Users { org, tenant } => {
             let res = c
@@ -197,6 +209,7 @@ async fn page(
                     lookup_tenant_id: tenant.clone(),
                     page_size,
                     page_token,
+                    id_prefix,
                     ..Default::default()
                 })
                 .await?
@@ -210,6 +223,7 @@ async fn page(
                     lookup_org_id: org.clone(),
                     page_size,
                     page_token,
+                    id_prefix,
                 })
                 .await?
                 .into_inner();
@@ -221,6 +235,7 @@ async fn page(
                 .list_organizations(pb::ListOrganizationsRequest {
                     page_size,
                     page_token,
+                    id_prefix,
                 })
                 .await?
                 .into_inner();
@@ -228,6 +243,7 @@ async fn page(
             (ids, res.next_page_token)
         }
         Of::Keys { .. } => {
+            assert!(id_prefix.is_empty(), "ListAccessKeys has no id_prefix");
             let res = c
                 .list_access_keys(pb::GetAccessKeyRequest {
                     page_size,
@@ -244,10 +260,22 @@ async fn page(
 /// Every page of `of` with `page_size`, following the tokens to the end;
 /// checks that every page but the last is full and carries a token.
 async fn all_pages(c: &mut Client, of: &Of, page_size: i32) -> Vec<Vec<String>> {
+    all_prefixed_pages(c, of, page_size, "").await
+}
+
+/// [`all_pages`] of the ids that start with `id_prefix`.
+async fn all_prefixed_pages(
+    c: &mut Client,
+    of: &Of,
+    page_size: i32,
+    id_prefix: &str,
+) -> Vec<Vec<String>> {
     let mut pages = Vec::new();
     let mut token = String::new();
     loop {
-        let (ids, next) = page(c, of, page_size, &token).await.unwrap();
+        let (ids, next) = prefixed_page(c, of, page_size, &token, id_prefix)
+            .await
+            .unwrap();
         let done = next.is_empty();
         if !done {
             assert_eq!(
@@ -320,6 +348,126 @@ async fn paging_yields_every_item_once() {
             let pages = all_pages(&mut c, &of, size as i32).await;
             assert_eq!(pages.len(), n.div_ceil(size), "{of:?} size {size}");
             assert_eq!(pages.concat(), expected, "{of:?} size {size}");
+        }
+    }
+}
+
+/// With `id_prefix`, ListUsers, ListTenants and ListOrganizations hold only
+/// the ids that start with it (byte for byte: case counts), paged by the
+/// same sizes and tokens: every such id once, in order, in ceil(n / size)
+/// pages; a prefix nothing starts with gives one empty page.
+#[tokio::test]
+async fn id_prefix_keeps_the_ids_that_start_with_it() {
+    let s = TestServer::start().await;
+    let [users, tenants, orgs, _] = every_list(&s).await;
+    for of in [users, tenants, orgs] {
+        let mut c = client_for(&s, &of);
+        for id in MIXED {
+            create(&mut c, &of, id).await;
+        }
+        let mut all = preexisting(&of);
+        all.extend(strings(&MIXED));
+        let all = sorted(all);
+        for prefix in ["a", "a.", "A", "x", "zz.top", "9", "d", "zz.top0"] {
+            let expected: Vec<String> = all
+                .iter()
+                .filter(|id| id.starts_with(prefix))
+                .cloned()
+                .collect();
+            let n = expected.len();
+            for size in [1, 2, 3, n, n + 1] {
+                let size = size.max(1);
+                let pages = all_prefixed_pages(&mut c, &of, size as i32, prefix).await;
+                assert_eq!(pages.concat(), expected, "{of:?} `{prefix}` size {size}");
+                assert_eq!(
+                    pages.len(),
+                    n.div_ceil(size).max(1),
+                    "{of:?} `{prefix}` size {size}"
+                );
+            }
+        }
+        assert_eq!(
+            all.iter().filter(|id| id.starts_with('a')).count(),
+            7,
+            "{of:?}: a, a-b, a.b, a0, a_b, aa, ab"
+        );
+    }
+}
+
+/// `id_prefix` narrows what the caller may list, never widens it: an
+/// org-admin's organizations and a tenant-admin's tenants and users stay its
+/// own, shown only when their ids start with the prefix; with
+/// `lookup_user_id`, the user must also start with it. A prefix that is not
+/// the start of an id is INVALID_ARGUMENT naming `id_prefix`, before any
+/// permission check.
+#[tokio::test]
+async fn id_prefix_within_scope() {
+    let s = TestServer::start().await;
+    s.org("acme").await;
+    s.org("acne").await;
+    s.tenant("t1", "acme").await;
+    s.tenant("t2", "acme").await;
+    s.user("oa", "acme", "", &["org-admin"]).await;
+    s.user("ta", "acme", "t1", &["tenant-admin"]).await;
+    s.user("tb", "acme", "t1", &[]).await;
+    s.user("tc", "acme", "t2", &[]).await;
+    let org_admin = s.key_for("oa").await;
+    let tenant_admin = s.key_for("ta").await;
+    let plain = s.key_for("tb").await;
+    let ids = |page: Result<(Vec<String>, String), Status>| page.unwrap().0;
+
+    let mut oa = s.client(&org_admin);
+    assert_eq!(
+        ids(prefixed_page(&mut oa, &Of::Orgs, 0, "", "ac").await),
+        ["acme"]
+    );
+    assert_eq!(
+        ids(prefixed_page(&mut oa, &Of::Orgs, 0, "", "acn").await),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(prefixed_page(&mut oa, &Of::tenants(""), 0, "", "t").await),
+        ["t1", "t2"]
+    );
+    assert_eq!(
+        ids(prefixed_page(&mut oa, &Of::users(""), 0, "", "t").await),
+        ["ta", "tb", "tc"]
+    );
+
+    let mut ta = s.client(&tenant_admin);
+    assert_eq!(
+        ids(prefixed_page(&mut ta, &Of::tenants(""), 0, "", "t").await),
+        ["t1"]
+    );
+    assert_eq!(
+        ids(prefixed_page(&mut ta, &Of::tenants(""), 0, "", "t2").await),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(prefixed_page(&mut ta, &Of::users(""), 0, "", "t").await),
+        ["ta", "tb"]
+    );
+    assert_code(
+        prefixed_page(&mut ta, &Of::users("acne"), 0, "", "t").await,
+        Code::PermissionDenied,
+    );
+
+    let mut a = s.admin();
+    let looked_up = |prefix: &str| pb::ListUsersRequest {
+        lookup_org_id: "acme".into(),
+        lookup_user_id: "tb".into(),
+        id_prefix: prefix.into(),
+        ..Default::default()
+    };
+    let found = a.list_users(looked_up("t")).await.unwrap().into_inner();
+    assert_eq!(found.users.len(), 1);
+    let missed = a.list_users(looked_up("ta")).await.unwrap().into_inner();
+    assert_eq!(missed.users.len(), 0);
+
+    let mut user = s.client(&plain);
+    for bad in ["-a", "a b", "ä", &"a".repeat(129)] {
+        for of in [Of::Orgs, Of::tenants(""), Of::users("")] {
+            assert_invalid(prefixed_page(&mut user, &of, 0, "", bad).await, "id_prefix");
         }
     }
 }

@@ -181,6 +181,10 @@ impl UserService for Api {
                         .iter()
                         .map(|p| p.as_str().into())
                         .collect(),
+                    grantable_roles: caller
+                        .grantable_roles()
+                        .map(|r| r.as_str().into())
+                        .collect(),
                 })
             })
             .await;
@@ -273,8 +277,9 @@ impl UserService for Api {
                     page_token,
                     lookup_tenant_id,
                     lookup_user_id,
+                    id_prefix,
                 } = msg;
-                let page = PageRequest::parse(page_size, &page_token)?;
+                let page = PageRequest::parse(page_size, &page_token)?.with_prefix(&id_prefix)?;
                 let page = dir
                     .list_users(
                         &who,
@@ -360,8 +365,9 @@ impl UserService for Api {
                     lookup_org_id,
                     page_size,
                     page_token,
+                    id_prefix,
                 } = msg;
-                let page = PageRequest::parse(page_size, &page_token)?;
+                let page = PageRequest::parse(page_size, &page_token)?.with_prefix(&id_prefix)?;
                 let page = dir
                     .list_tenants(&who, non_empty(&lookup_org_id), page)
                     .await?;
@@ -439,8 +445,9 @@ impl UserService for Api {
                 let pb::ListOrganizationsRequest {
                     page_size,
                     page_token,
+                    id_prefix,
                 } = msg;
-                let page = PageRequest::parse(page_size, &page_token)?;
+                let page = PageRequest::parse(page_size, &page_token)?.with_prefix(&id_prefix)?;
                 let page = dir.list_orgs(&who, page).await?;
                 Ok(pb::ListOrganizationsResponse {
                     organizations: page.items.into_iter().map(Into::into).collect(),

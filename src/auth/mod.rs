@@ -53,6 +53,21 @@ impl Caller {
     pub fn id(&self) -> &str {
         &self.user.id
     }
+
+    /// Whether the caller may give a user `role` (the rank rule of
+    /// docs/contract.md §4: nothing above its own highest).
+    pub fn may_grant(&self, role: Role) -> bool {
+        role <= self.role
+    }
+
+    /// The built-in roles the caller may give, lowest first (GetInfo's
+    /// `grantable_roles`): none without `users:write`.
+    pub fn grantable_roles(&self) -> impl Iterator<Item = Role> + '_ {
+        let writes = self.permissions.contains(Permission::UsersWrite);
+        Role::ALL
+            .into_iter()
+            .filter(move |r| writes && self.may_grant(*r))
+    }
 }
 
 /// What a request presents: its access key and the user it asks to act

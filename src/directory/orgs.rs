@@ -119,6 +119,6 @@ impl Directory {
                 Vec::new()
             }
         };
-        Ok(Page::from_overfetch(orgs, page.limit, |o| &o.id))
+        Ok(Page::from_overfetch(orgs, &page, |o| &o.id))
     }
 }

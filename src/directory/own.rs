@@ -61,7 +61,7 @@ impl Directory {
             .store
             .list_keys(caller.id(), &page.after, page.limit + 1)
             .await?;
-        Ok(Page::from_overfetch(keys, page.limit, |k| &k.name))
+        Ok(Page::from_overfetch(keys, &page, |k| &k.name))
     }
 
     /// Deletes the named keys of the caller, all or none; with

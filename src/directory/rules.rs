@@ -17,7 +17,7 @@ pub(super) fn check_user_destination(
     mask: &UpdateMask,
 ) -> Result<()> {
     let granted = Role::highest(&user.roles);
-    if mask.covers("roles") && granted > caller.role {
+    if mask.covers("roles") && !caller.may_grant(granted) {
         return Err(Error::denied(format!(
             "the caller cannot grant `{}`, above its own highest role",
             granted.as_str()

@@ -172,6 +172,6 @@ impl Directory {
                 .list_tenants(org_id, &page.after, page.limit + 1)
                 .await?
         };
-        Ok(Page::from_overfetch(tenants, page.limit, |t| &t.id))
+        Ok(Page::from_overfetch(tenants, &page, |t| &t.id))
     }
 }

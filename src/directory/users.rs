@@ -229,7 +229,7 @@ impl Directory {
                 return Err(not_found("organization", org_id));
             }
         }
-        Ok(ListingPage::from_overfetch(users, page.limit))
+        Ok(ListingPage::from_overfetch(users, &page))
     }
 
     /// User `id` in its listing form, if it is in `scope` and sorts after

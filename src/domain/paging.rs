@@ -3,19 +3,23 @@
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 
-use super::{Error, Result};
+use super::{validate, Error, Result};
 
 /// Largest page, and the size of a page when none is asked for.
 pub const MAX_PAGE_SIZE: usize = 1000;
 const TOKEN_VERSION: &str = "v1:";
 
-/// Where a page starts and how long it is.
+/// Where a page starts, how long it is, and which ids it holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PageRequest {
     /// Items per page, 1-1000.
     pub limit: usize,
-    /// The last id of the previous page; empty for the first page.
+    /// The page holds only ids after this one: the last id of the previous
+    /// page, or (with a prefix) the last possible id before the prefix's
+    /// first, whichever is later; empty for the first page.
     pub after: String,
+    /// The page holds only ids that start with this; empty for all.
+    pub prefix: String,
 }
 
 impl PageRequest {
@@ -32,8 +36,47 @@ impl PageRequest {
             decode(page_token)
                 .ok_or_else(|| Error::invalid("page_token", "is not a token this server issued"))?
         };
-        Ok(PageRequest { limit, after })
+        Ok(PageRequest {
+            limit,
+            after,
+            prefix: String::new(),
+        })
     }
+
+    /// The same page, of ids starting with `prefix` only (the `id_prefix`
+    /// of a List request; empty for every id). A prefix is validated as an
+    /// id, since every non-empty start of an id is one.
+    pub fn with_prefix(self, prefix: &str) -> Result<Self> {
+        if prefix.is_empty() {
+            return Ok(self);
+        }
+        validate::id("id_prefix", prefix)?;
+        let after = self.after.max(just_before(prefix));
+        Ok(PageRequest {
+            after,
+            prefix: prefix.to_owned(),
+            ..self
+        })
+    }
+
+    /// Whether an id read after the cursor belongs on the page.
+    fn admits(&self, id: &str) -> bool {
+        id.starts_with(&self.prefix)
+    }
+}
+
+/// A string that sorts before `prefix` and after every id that sorts
+/// before it (the cursor a store lists after, ids being ASCII below DEL):
+/// `ab` → `aa\x7f`.
+fn just_before(prefix: &str) -> String {
+    let (last, start) = prefix
+        .as_bytes()
+        .split_last()
+        .expect("a validated prefix is not empty");
+    let mut cursor = String::from_utf8(start.to_vec()).expect("ids are ASCII");
+    cursor.push(char::from(last - 1));
+    cursor.push('\u{7f}');
+    cursor
 }
 
 /// One page of a list.
@@ -45,9 +88,16 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// Builds a page from up to `limit + 1` items read after the cursor: the
-    /// extra item, if present, only tells that another page follows.
-    pub fn from_overfetch(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> &str) -> Self {
+    /// Builds a page from up to `limit + 1` items read, in id order, after
+    /// `page`'s cursor: those past the prefix are dropped, and the extra
+    /// item, if left, only tells that another page follows.
+    pub fn from_overfetch(mut items: Vec<T>, page: &PageRequest, id: impl Fn(&T) -> &str) -> Self {
+        let limit = page.limit;
+        let admitted = items
+            .iter()
+            .take_while(|item| page.admits(id(item)))
+            .count();
+        items.truncate(admitted);
         let next_token = if items.len() > limit {
             items.truncate(limit);
             items
@@ -149,7 +199,10 @@ pub struct ListingPage {
 
 impl ListingPage {
     /// [`Page::from_overfetch`] for listings.
-    pub fn from_overfetch(mut users: Listings, limit: usize) -> Self {
+    pub fn from_overfetch(mut users: Listings, page: &PageRequest) -> Self {
+        let limit = page.limit;
+        let admitted = users.iter().take_while(|(id, _)| page.admits(id)).count();
+        users.truncate(admitted);
         let next_token = if users.len() > limit {
             users.truncate(limit);
             match users.len() {
@@ -191,15 +244,67 @@ mod tests {
         }
         let all: Vec<_> = l.iter().collect();
         assert_eq!(all, [("a", &b"1"[..]), ("bb", b""), ("ccc", b"333")]);
-        let page = ListingPage::from_overfetch(l.clone(), 2);
+        let page = ListingPage::from_overfetch(l.clone(), &size(2));
         let kept: Vec<_> = page.users.iter().collect();
         assert_eq!(kept, [("a", &b"1"[..]), ("bb", b"")]);
         assert_eq!(decode(&page.next_token).as_deref(), Some("bb"));
-        let whole = ListingPage::from_overfetch(l.clone(), 3);
+        let whole = ListingPage::from_overfetch(l.clone(), &size(3));
         assert_eq!((whole.users, whole.next_token), (l.clone(), String::new()));
         let mut none = l;
         none.truncate(0);
         assert!(none.is_empty() && none.iter().next().is_none());
+    }
+
+    fn size(n: i32) -> PageRequest {
+        PageRequest::parse(n, "").unwrap()
+    }
+
+    /// A prefix moves the cursor to just before its first possible id
+    /// (unless the token's is later) and ends the page at the first id
+    /// past it, on listings as on items.
+    #[test]
+    fn prefixes() {
+        let page = size(2).with_prefix("ab").unwrap();
+        assert_eq!(
+            (page.after.as_str(), page.prefix.as_str()),
+            ("aa\u{7f}", "ab")
+        );
+        for before in ["a", "aa", "aaz", "aa.", "aa~"] {
+            assert!(before < page.after.as_str(), "{before}");
+        }
+        for inside in ["ab", "ab-", "ab0", "abz"] {
+            assert!(inside > page.after.as_str(), "{inside}");
+        }
+        let later = PageRequest::parse(2, &encode("abc")).unwrap();
+        assert_eq!(later.with_prefix("ab").unwrap().after, "abc");
+        assert_eq!(size(1).with_prefix("").unwrap(), size(1));
+        for bad in ["-a", "a b", &"a".repeat(129)] {
+            let e = size(1).with_prefix(bad).unwrap_err();
+            assert!(e.to_string().contains("id_prefix"), "{bad}: {e}");
+        }
+
+        let read = || vec!["ab", "ab1", "abc", "ac", "b"];
+        let all = Page::from_overfetch(read(), &page, |s| s);
+        assert_eq!(
+            (all.items, all.next_token.as_str()),
+            (vec!["ab", "ab1"], encode("ab1").as_str())
+        );
+        let wide = size(5).with_prefix("ab").unwrap();
+        let last = Page::from_overfetch(read(), &wide, |s| s);
+        assert_eq!(
+            (last.items, last.next_token),
+            (vec!["ab", "ab1", "abc"], String::new())
+        );
+        let mut l = Listings::default();
+        for id in read() {
+            l.push(id, id.as_bytes());
+        }
+        let listed = ListingPage::from_overfetch(l, &wide);
+        let ids: Vec<_> = listed.users.iter().map(|(id, _)| id).collect();
+        assert_eq!(
+            (ids, listed.next_token),
+            (vec!["ab", "ab1", "abc"], String::new())
+        );
     }
 
     /// Sizes: 0 means 1000, larger values clamp, negative is refused.
@@ -214,14 +319,14 @@ mod tests {
     /// Tokens round-trip; garbage is refused.
     #[test]
     fn tokens() {
-        let page = Page::from_overfetch(vec!["a", "b", "c"], 2, |s| s);
+        let page = Page::from_overfetch(vec!["a", "b", "c"], &size(2), |s| s);
         assert_eq!(page.items, ["a", "b"]);
         let next = PageRequest::parse(2, &page.next_token).unwrap();
         assert_eq!(next.after, "b");
         for bad in ["%%%", "Zm9v", "djE6", "djE6YS9i"] {
             assert!(PageRequest::parse(1, bad).is_err(), "{bad}");
         }
-        assert!(Page::from_overfetch(vec!["a"], 2, |s| s)
+        assert!(Page::from_overfetch(vec!["a"], &size(2), |s| s)
             .next_token
             .is_empty());
     }

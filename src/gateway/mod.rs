@@ -1,7 +1,8 @@
 //! The HTTP side of roster's listeners: beside gRPC on the same port,
 //! gRPC-Web (tonic-web) for browsers, and a JSON surface for HTTP/1.1 and
 //! HTTP/2 clients such as the Waii SDK, at the routes the proto's
-//! `google.api.http` annotations name (`POST /api/create-user`, ...).
+//! `google.api.http` annotations name (`POST /api/create-user`, ...), and
+//! the admin console's files at `/console/` (`console`).
 //!
 //! Requests are told apart by content type: `application/grpc` goes to the
 //! gRPC services untouched, `application/grpc-web*` through tonic-web to the
@@ -12,6 +13,7 @@
 //! (`json`, `render`) and statuses to HTTP (`error`); README, "JSON over
 //! HTTP, and gRPC-Web".
 
+pub mod console;
 mod error;
 pub mod json;
 pub mod render;
@@ -111,13 +113,18 @@ impl Surface {
 }
 
 /// The paths the surface answers other than 404 (the routes of `routes`,
-/// the OpenAPI document, the compatibility route): the `route` label
-/// values of its metrics.
+/// the OpenAPI document, the compatibility route, the console's files):
+/// the `route` label values of its metrics.
 pub fn served_paths(routes: &Routes) -> impl Iterator<Item = &str> {
     routes
         .iter()
         .map(|(path, _)| path)
         .chain(transcode::OWN_PATHS)
+        .chain(console::paths().map(shorter))
+}
+
+fn shorter<'a>(path: &'static str) -> &'a str {
+    path
 }
 
 /// The tower layer that puts the surface in front of the gRPC services.

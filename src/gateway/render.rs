@@ -656,6 +656,7 @@ mod tests {
             email: String::new(),
             roles: vec!["super-admin".into()],
             permissions: vec!["a:b".into(), "c:d".into()],
+            grantable_roles: vec!["user".into()],
         };
         let (fast, slow) = both("roster.v1.GetUserInfoResponse", &info.encode_to_vec());
         assert_eq!(fast, slow);

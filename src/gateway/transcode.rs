@@ -11,13 +11,13 @@ use http_body_util::{BodyExt, Limited};
 use serde_json::json;
 use tonic::{body::Body, Code};
 
-use super::{error, json, Surface, UnaryCall};
+use super::{console, error, json, Surface, UnaryCall};
 use crate::timeout::parse_grpc_timeout;
 
 const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
 
 /// The answer to a request that is not gRPC: a JSON call, a compatibility
-/// route, or a JSON 404.
+/// route, the OpenAPI document, the console, or a JSON 404.
 pub(super) async fn call(surface: &Surface, req: Request<Body>) -> Response<Bytes> {
     let path = req.uri().path();
     let Some(route) = surface.routes.get(path) else {
@@ -28,6 +28,7 @@ pub(super) async fn call(surface: &Surface, req: Request<Body>) -> Response<Byte
                 error::json_response(StatusCode::OK, &json!({"connectors": []}))
             }
             OPENAPI if req.method() == Method::GET => openapi(),
+            _ if console::owns(path) => console::answer(req.method(), path),
             _ => error::own(
                 StatusCode::NOT_FOUND,
                 Code::NotFound,

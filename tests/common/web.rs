@@ -84,26 +84,8 @@ impl Conn {
 
     /// Reads one answer (Content-Length or chunked bodies).
     pub async fn read_answer(&mut self) -> std::io::Result<Answer> {
+        let (status, headers) = self.read_head().await?;
         let mut line = String::new();
-        if self.reader.read_line(&mut line).await? == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("not a status line: {line:?}"));
-        let mut headers = Vec::new();
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line).await?;
-            let trimmed = line.trim_end();
-            if trimmed.is_empty() {
-                break;
-            }
-            let (name, value) = trimmed.split_once(':').unwrap();
-            headers.push((name.trim().to_owned(), value.trim().to_owned()));
-        }
         let find = |name: &str| {
             headers
                 .iter()
@@ -132,6 +114,32 @@ impl Conn {
             headers,
             body,
         })
+    }
+
+    /// Reads the status line and the headers of an answer (all of an
+    /// answer to HEAD).
+    pub async fn read_head(&mut self) -> std::io::Result<(u16, Vec<(String, String)>)> {
+        let mut line = String::new();
+        if self.reader.read_line(&mut line).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not a status line: {line:?}"));
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).await?;
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            let (name, value) = trimmed.split_once(':').unwrap();
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+        Ok((status, headers))
     }
 }
 

@@ -443,9 +443,14 @@ type GetUserInfoResponse struct {
 	Roles []string `protobuf:"bytes,4,rep,name=roles,proto3" json:"roles,omitempty"`
 	// The union of the roles' permissions and the self permissions
 	// (`self:read`, `self:access-keys`, `self:config`), sorted, no duplicates.
-	Permissions   []string `protobuf:"bytes,5,rep,name=permissions,proto3" json:"permissions,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Permissions []string `protobuf:"bytes,5,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	// The built-in roles the user may give in CreateUser and UpdateUser, lowest
+	// first: those not ranked above its own highest, or none when it lacks
+	// `users:write`. Application roles are not listed; anyone who may write
+	// a user may give them.
+	GrantableRoles []string `protobuf:"bytes,6,rep,name=grantable_roles,json=grantableRoles,proto3" json:"grantable_roles,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *GetUserInfoResponse) Reset() {
@@ -509,6 +514,13 @@ func (x *GetUserInfoResponse) GetRoles() []string {
 func (x *GetUserInfoResponse) GetPermissions() []string {
 	if x != nil {
 		return x.Permissions
+	}
+	return nil
+}
+
+func (x *GetUserInfoResponse) GetGrantableRoles() []string {
+	if x != nil {
+		return x.GrantableRoles
 	}
 	return nil
 }
@@ -957,7 +969,12 @@ type ListUsersRequest struct {
 	// NOT_FOUND for the user. `next_page_token` is always empty. It must be a
 	// valid id (else INVALID_ARGUMENT naming `lookup_user_id`); the other
 	// fields are validated and authorized as without it.
-	LookupUserId  string `protobuf:"bytes,5,opt,name=lookup_user_id,json=lookupUserId,proto3" json:"lookup_user_id,omitempty"`
+	LookupUserId string `protobuf:"bytes,5,opt,name=lookup_user_id,json=lookupUserId,proto3" json:"lookup_user_id,omitempty"`
+	// When set, the page holds only users whose id starts with it, in the
+	// same order and paged the same way (keep it for every page). It must be
+	// the start of a valid id: 1-128 characters, the first alphanumeric, the
+	// rest `[A-Za-z0-9._@+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+	IdPrefix      string `protobuf:"bytes,6,opt,name=id_prefix,json=idPrefix,proto3" json:"id_prefix,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1023,6 +1040,13 @@ func (x *ListUsersRequest) GetLookupTenantId() string {
 func (x *ListUsersRequest) GetLookupUserId() string {
 	if x != nil {
 		return x.LookupUserId
+	}
+	return ""
+}
+
+func (x *ListUsersRequest) GetIdPrefix() string {
+	if x != nil {
+		return x.IdPrefix
 	}
 	return ""
 }
@@ -1340,7 +1364,12 @@ type ListTenantsRequest struct {
 	// 1000, negative is INVALID_ARGUMENT.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// The `next_page_token` of the previous page; empty for the first page.
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// When set, the page holds only tenants whose id starts with it, in the
+	// same order and paged the same way (keep it for every page). It must be
+	// the start of a valid id: 1-128 characters, the first alphanumeric, the
+	// rest `[A-Za-z0-9._@+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+	IdPrefix      string `protobuf:"bytes,4,opt,name=id_prefix,json=idPrefix,proto3" json:"id_prefix,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1392,6 +1421,13 @@ func (x *ListTenantsRequest) GetPageSize() int32 {
 func (x *ListTenantsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListTenantsRequest) GetIdPrefix() string {
+	if x != nil {
+		return x.IdPrefix
 	}
 	return ""
 }
@@ -1694,7 +1730,12 @@ type ListOrganizationsRequest struct {
 	// to 1000, negative is INVALID_ARGUMENT.
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// The `next_page_token` of the previous page; empty for the first page.
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// When set, the page holds only organizations whose id starts with it, in the
+	// same order and paged the same way (keep it for every page). It must be
+	// the start of a valid id: 1-128 characters, the first alphanumeric, the
+	// rest `[A-Za-z0-9._@+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+	IdPrefix      string `protobuf:"bytes,3,opt,name=id_prefix,json=idPrefix,proto3" json:"id_prefix,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1739,6 +1780,13 @@ func (x *ListOrganizationsRequest) GetPageSize() int32 {
 func (x *ListOrganizationsRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListOrganizationsRequest) GetIdPrefix() string {
+	if x != nil {
+		return x.IdPrefix
 	}
 	return ""
 }
@@ -1824,13 +1872,14 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"\x05names\x18\x01 \x03(\tR\x05names\x12#\n" +
 	"\rallow_missing\x18\x02 \x01(\bR\fallowMissing\"\x16\n" +
 	"\x14DelAccessKeyResponse\"\x14\n" +
-	"\x12GetUserInfoRequest\"\x87\x01\n" +
+	"\x12GetUserInfoRequest\"\xb0\x01\n" +
 	"\x13GetUserInfoResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
 	"\x05email\x18\x03 \x01(\tR\x05email\x12\x14\n" +
 	"\x05roles\x18\x04 \x03(\tR\x05roles\x12 \n" +
-	"\vpermissions\x18\x05 \x03(\tR\vpermissions\"b\n" +
+	"\vpermissions\x18\x05 \x03(\tR\vpermissions\x12'\n" +
+	"\x0fgrantable_roles\x18\x06 \x03(\tR\x0egrantableRoles\"b\n" +
 	"\x13UpdateConfigRequest\x121\n" +
 	"\aupdated\x18\x01 \x01(\v2\x17.google.protobuf.StructR\aupdated\x12\x18\n" +
 	"\adeleted\x18\x02 \x03(\tR\adeleted\"I\n" +
@@ -1856,14 +1905,15 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"\x11UpdateUserRequest\x12#\n" +
 	"\x04user\x18\x01 \x01(\v2\x0f.roster.v1.UserR\x04user\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xc2\x01\n" +
+	"updateMask\"\xdf\x01\n" +
 	"\x10ListUsersRequest\x12\"\n" +
 	"\rlookup_org_id\x18\x01 \x01(\tR\vlookupOrgId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12(\n" +
 	"\x10lookup_tenant_id\x18\x04 \x01(\tR\x0elookupTenantId\x12$\n" +
-	"\x0elookup_user_id\x18\x05 \x01(\tR\flookupUserId\"b\n" +
+	"\x0elookup_user_id\x18\x05 \x01(\tR\flookupUserId\x12\x1b\n" +
+	"\tid_prefix\x18\x06 \x01(\tR\bidPrefix\"b\n" +
 	"\x11ListUsersResponse\x12%\n" +
 	"\x05users\x18\x01 \x03(\v2\x0f.roster.v1.UserR\x05users\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb8\x01\n" +
@@ -1883,12 +1933,13 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"%\n" +
 	"\x13DeleteTenantRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"t\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x91\x01\n" +
 	"\x12ListTenantsRequest\x12\"\n" +
 	"\rlookup_org_id\x18\x01 \x01(\tR\vlookupOrgId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"j\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\x12\x1b\n" +
+	"\tid_prefix\x18\x04 \x01(\tR\bidPrefix\"j\n" +
 	"\x13ListTenantsResponse\x12+\n" +
 	"\atenants\x18\x01 \x03(\v2\x11.roster.v1.TenantR\atenants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa7\x01\n" +
@@ -1907,11 +1958,12 @@ const file_roster_v1_user_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\"+\n" +
 	"\x19DeleteOrganizationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"V\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"s\n" +
 	"\x18ListOrganizationsRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"\x82\x01\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x1b\n" +
+	"\tid_prefix\x18\x03 \x01(\tR\bidPrefix\"\x82\x01\n" +
 	"\x19ListOrganizationsResponse\x12=\n" +
 	"\rorganizations\x18\x01 \x03(\v2\x17.roster.v1.OrganizationR\rorganizations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd4\x0e\n" +

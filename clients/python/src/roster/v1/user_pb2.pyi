@@ -60,18 +60,20 @@ class GetUserInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetUserInfoResponse(_message.Message):
-    __slots__ = ("id", "name", "email", "roles", "permissions")
+    __slots__ = ("id", "name", "email", "roles", "permissions", "grantable_roles")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
     PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    GRANTABLE_ROLES_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     email: str
     roles: _containers.RepeatedScalarFieldContainer[str]
     permissions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., permissions: _Optional[_Iterable[str]] = ...) -> None: ...
+    grantable_roles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., email: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., permissions: _Optional[_Iterable[str]] = ..., grantable_roles: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UpdateConfigRequest(_message.Message):
     __slots__ = ("updated", "deleted")
@@ -134,18 +136,20 @@ class UpdateUserRequest(_message.Message):
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class ListUsersRequest(_message.Message):
-    __slots__ = ("lookup_org_id", "page_size", "page_token", "lookup_tenant_id", "lookup_user_id")
+    __slots__ = ("lookup_org_id", "page_size", "page_token", "lookup_tenant_id", "lookup_user_id", "id_prefix")
     LOOKUP_ORG_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LOOKUP_TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     LOOKUP_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
     lookup_org_id: str
     page_size: int
     page_token: str
     lookup_tenant_id: str
     lookup_user_id: str
-    def __init__(self, lookup_org_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., lookup_tenant_id: _Optional[str] = ..., lookup_user_id: _Optional[str] = ...) -> None: ...
+    id_prefix: str
+    def __init__(self, lookup_org_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., lookup_tenant_id: _Optional[str] = ..., lookup_user_id: _Optional[str] = ..., id_prefix: _Optional[str] = ...) -> None: ...
 
 class ListUsersResponse(_message.Message):
     __slots__ = ("users", "next_page_token")
@@ -192,14 +196,16 @@ class DeleteTenantRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class ListTenantsRequest(_message.Message):
-    __slots__ = ("lookup_org_id", "page_size", "page_token")
+    __slots__ = ("lookup_org_id", "page_size", "page_token", "id_prefix")
     LOOKUP_ORG_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
     lookup_org_id: str
     page_size: int
     page_token: str
-    def __init__(self, lookup_org_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    id_prefix: str
+    def __init__(self, lookup_org_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., id_prefix: _Optional[str] = ...) -> None: ...
 
 class ListTenantsResponse(_message.Message):
     __slots__ = ("tenants", "next_page_token")
@@ -244,12 +250,14 @@ class DeleteOrganizationRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class ListOrganizationsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token")
+    __slots__ = ("page_size", "page_token", "id_prefix")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    id_prefix: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., id_prefix: _Optional[str] = ...) -> None: ...
 
 class ListOrganizationsResponse(_message.Message):
     __slots__ = ("organizations", "next_page_token")

@@ -39,6 +39,8 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.LazyStringArrayList.emptyList();
     permissions_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
+    grantableRoles_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -310,6 +312,71 @@ private static final long serialVersionUID = 0L;
     return permissions_.getByteString(index);
   }
 
+  public static final int GRANTABLE_ROLES_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private com.google.protobuf.LazyStringArrayList grantableRoles_ =
+      com.google.protobuf.LazyStringArrayList.emptyList();
+  /**
+   * <pre>
+   * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+   * first: those not ranked above its own highest, or none when it lacks
+   * `users:write`. Application roles are not listed; anyone who may write
+   * a user may give them.
+   * </pre>
+   *
+   * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+   * @return A list containing the grantableRoles.
+   */
+  public com.google.protobuf.ProtocolStringList
+      getGrantableRolesList() {
+    return grantableRoles_;
+  }
+  /**
+   * <pre>
+   * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+   * first: those not ranked above its own highest, or none when it lacks
+   * `users:write`. Application roles are not listed; anyone who may write
+   * a user may give them.
+   * </pre>
+   *
+   * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+   * @return The count of grantableRoles.
+   */
+  public int getGrantableRolesCount() {
+    return grantableRoles_.size();
+  }
+  /**
+   * <pre>
+   * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+   * first: those not ranked above its own highest, or none when it lacks
+   * `users:write`. Application roles are not listed; anyone who may write
+   * a user may give them.
+   * </pre>
+   *
+   * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+   * @param index The index of the element to return.
+   * @return The grantableRoles at the given index.
+   */
+  public java.lang.String getGrantableRoles(int index) {
+    return grantableRoles_.get(index);
+  }
+  /**
+   * <pre>
+   * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+   * first: those not ranked above its own highest, or none when it lacks
+   * `users:write`. Application roles are not listed; anyone who may write
+   * a user may give them.
+   * </pre>
+   *
+   * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the grantableRoles at the given index.
+   */
+  public com.google.protobuf.ByteString
+      getGrantableRolesBytes(int index) {
+    return grantableRoles_.getByteString(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -339,6 +406,9 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < permissions_.size(); i++) {
       com.google.protobuf.GeneratedMessage.writeString(output, 5, permissions_.getRaw(i));
     }
+    for (int i = 0; i < grantableRoles_.size(); i++) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 6, grantableRoles_.getRaw(i));
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -367,6 +437,14 @@ private static final long serialVersionUID = 0L;
       }
       size += dataSize;
       size += 1 * getPermissionsList().size();
+    }
+    {
+      int dataSize = 0;
+      for (int i = 0; i < grantableRoles_.size(); i++) {
+        dataSize += computeStringSizeNoTag(grantableRoles_.getRaw(i));
+      }
+      size += dataSize;
+      size += 1 * getGrantableRolesList().size();
     }
     return size;
   }
@@ -402,6 +480,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getRolesList())) return false;
     if (!getPermissionsList()
         .equals(other.getPermissionsList())) return false;
+    if (!getGrantableRolesList()
+        .equals(other.getGrantableRolesList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -426,6 +506,10 @@ private static final long serialVersionUID = 0L;
     if (getPermissionsCount() > 0) {
       hash = (37 * hash) + PERMISSIONS_FIELD_NUMBER;
       hash = (53 * hash) + getPermissionsList().hashCode();
+    }
+    if (getGrantableRolesCount() > 0) {
+      hash = (37 * hash) + GRANTABLE_ROLES_FIELD_NUMBER;
+      hash = (53 * hash) + getGrantableRolesList().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -569,6 +653,8 @@ private static final long serialVersionUID = 0L;
           com.google.protobuf.LazyStringArrayList.emptyList();
       permissions_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
+      grantableRoles_ =
+          com.google.protobuf.LazyStringArrayList.emptyList();
       return this;
     }
 
@@ -619,6 +705,10 @@ private static final long serialVersionUID = 0L;
         permissions_.makeImmutable();
         result.permissions_ = permissions_;
       }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        grantableRoles_.makeImmutable();
+        result.grantableRoles_ = grantableRoles_;
+      }
     }
 
     @java.lang.Override
@@ -665,6 +755,16 @@ private static final long serialVersionUID = 0L;
         } else {
           ensurePermissionsIsMutable();
           permissions_.addAll(other.permissions_);
+        }
+        onChanged();
+      }
+      if (!other.grantableRoles_.isEmpty()) {
+        if (grantableRoles_.isEmpty()) {
+          grantableRoles_ = other.grantableRoles_;
+          bitField0_ |= 0x00000020;
+        } else {
+          ensureGrantableRolesIsMutable();
+          grantableRoles_.addAll(other.grantableRoles_);
         }
         onChanged();
       }
@@ -717,6 +817,11 @@ private static final long serialVersionUID = 0L;
               permissions_.add(input.readStringRequireUtf8());
               break;
             } // case 42
+            case 50: {
+              ensureGrantableRolesIsMutable();
+              grantableRoles_.add(input.readStringRequireUtf8());
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1309,6 +1414,180 @@ private static final long serialVersionUID = 0L;
       ensurePermissionsIsMutable();
       permissions_.add(value);
       bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.LazyStringArrayList grantableRoles_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+    private void ensureGrantableRolesIsMutable() {
+      if (!grantableRoles_.isModifiable()) {
+        grantableRoles_ = new com.google.protobuf.LazyStringArrayList(grantableRoles_);
+      }
+      bitField0_ |= 0x00000020;
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @return A list containing the grantableRoles.
+     */
+    public com.google.protobuf.ProtocolStringList
+        getGrantableRolesList() {
+      grantableRoles_.makeImmutable();
+      return grantableRoles_;
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @return The count of grantableRoles.
+     */
+    public int getGrantableRolesCount() {
+      return grantableRoles_.size();
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @param index The index of the element to return.
+     * @return The grantableRoles at the given index.
+     */
+    public java.lang.String getGrantableRoles(int index) {
+      return grantableRoles_.get(index);
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @param index The index of the value to return.
+     * @return The bytes of the grantableRoles at the given index.
+     */
+    public com.google.protobuf.ByteString
+        getGrantableRolesBytes(int index) {
+      return grantableRoles_.getByteString(index);
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @param index The index to set the value at.
+     * @param value The grantableRoles to set.
+     * @return This builder for chaining.
+     */
+    public Builder setGrantableRoles(
+        int index, java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      ensureGrantableRolesIsMutable();
+      grantableRoles_.set(index, value);
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @param value The grantableRoles to add.
+     * @return This builder for chaining.
+     */
+    public Builder addGrantableRoles(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      ensureGrantableRolesIsMutable();
+      grantableRoles_.add(value);
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @param values The grantableRoles to add.
+     * @return This builder for chaining.
+     */
+    public Builder addAllGrantableRoles(
+        java.lang.Iterable<java.lang.String> values) {
+      ensureGrantableRolesIsMutable();
+      com.google.protobuf.AbstractMessageLite.Builder.addAll(
+          values, grantableRoles_);
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearGrantableRoles() {
+      grantableRoles_ =
+        com.google.protobuf.LazyStringArrayList.emptyList();
+      bitField0_ = (bitField0_ & ~0x00000020);;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+     * first: those not ranked above its own highest, or none when it lacks
+     * `users:write`. Application roles are not listed; anyone who may write
+     * a user may give them.
+     * </pre>
+     *
+     * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+     * @param value The bytes of the grantableRoles to add.
+     * @return This builder for chaining.
+     */
+    public Builder addGrantableRolesBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      ensureGrantableRolesIsMutable();
+      grantableRoles_.add(value);
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

@@ -155,4 +155,57 @@ public interface GetUserInfoResponseOrBuilder extends
    */
   com.google.protobuf.ByteString
       getPermissionsBytes(int index);
+
+  /**
+   * <pre>
+   * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+   * first: those not ranked above its own highest, or none when it lacks
+   * `users:write`. Application roles are not listed; anyone who may write
+   * a user may give them.
+   * </pre>
+   *
+   * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+   * @return A list containing the grantableRoles.
+   */
+  java.util.List<java.lang.String>
+      getGrantableRolesList();
+  /**
+   * <pre>
+   * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+   * first: those not ranked above its own highest, or none when it lacks
+   * `users:write`. Application roles are not listed; anyone who may write
+   * a user may give them.
+   * </pre>
+   *
+   * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+   * @return The count of grantableRoles.
+   */
+  int getGrantableRolesCount();
+  /**
+   * <pre>
+   * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+   * first: those not ranked above its own highest, or none when it lacks
+   * `users:write`. Application roles are not listed; anyone who may write
+   * a user may give them.
+   * </pre>
+   *
+   * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+   * @param index The index of the element to return.
+   * @return The grantableRoles at the given index.
+   */
+  java.lang.String getGrantableRoles(int index);
+  /**
+   * <pre>
+   * The built-in roles the user may give in CreateUser and UpdateUser, lowest
+   * first: those not ranked above its own highest, or none when it lacks
+   * `users:write`. Application roles are not listed; anyone who may write
+   * a user may give them.
+   * </pre>
+   *
+   * <code>repeated string grantable_roles = 6 [json_name = "grantableRoles"];</code>
+   * @param index The index of the value to return.
+   * @return The bytes of the grantableRoles at the given index.
+   */
+  com.google.protobuf.ByteString
+      getGrantableRolesBytes(int index);
 }

@@ -33,6 +33,7 @@ private static final long serialVersionUID = 0L;
   }
   private ListOrganizationsRequest() {
     pageToken_ = "";
+    idPrefix_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -116,6 +117,59 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int ID_PREFIX_FIELD_NUMBER = 3;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object idPrefix_ = "";
+  /**
+   * <pre>
+   * When set, the page holds only organizations whose id starts with it, in the
+   * same order and paged the same way (keep it for every page). It must be
+   * the start of a valid id: 1-128 characters, the first alphanumeric, the
+   * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+   * </pre>
+   *
+   * <code>string id_prefix = 3 [json_name = "idPrefix"];</code>
+   * @return The idPrefix.
+   */
+  @java.lang.Override
+  public java.lang.String getIdPrefix() {
+    java.lang.Object ref = idPrefix_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      idPrefix_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * When set, the page holds only organizations whose id starts with it, in the
+   * same order and paged the same way (keep it for every page). It must be
+   * the start of a valid id: 1-128 characters, the first alphanumeric, the
+   * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+   * </pre>
+   *
+   * <code>string id_prefix = 3 [json_name = "idPrefix"];</code>
+   * @return The bytes for idPrefix.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getIdPrefixBytes() {
+    java.lang.Object ref = idPrefix_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      idPrefix_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -136,6 +190,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(pageToken_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 2, pageToken_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(idPrefix_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 3, idPrefix_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -146,6 +203,9 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(pageToken_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(2, pageToken_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(idPrefix_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(3, idPrefix_);
     }
     return size;
   }
@@ -175,6 +235,8 @@ private static final long serialVersionUID = 0L;
         != other.getPageSize()) return false;
     if (!getPageToken()
         .equals(other.getPageToken())) return false;
+    if (!getIdPrefix()
+        .equals(other.getIdPrefix())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -190,6 +252,8 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getPageSize();
     hash = (37 * hash) + PAGE_TOKEN_FIELD_NUMBER;
     hash = (53 * hash) + getPageToken().hashCode();
+    hash = (37 * hash) + ID_PREFIX_FIELD_NUMBER;
+    hash = (53 * hash) + getIdPrefix().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -327,6 +391,7 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       pageSize_ = 0;
       pageToken_ = "";
+      idPrefix_ = "";
       return this;
     }
 
@@ -366,6 +431,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.pageToken_ = pageToken_;
       }
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.idPrefix_ = idPrefix_;
+      }
     }
 
     @java.lang.Override
@@ -386,6 +454,11 @@ private static final long serialVersionUID = 0L;
       if (!other.getPageToken().isEmpty()) {
         pageToken_ = other.pageToken_;
         bitField0_ |= 0x00000002;
+        onChanged();
+      }
+      if (!other.getIdPrefix().isEmpty()) {
+        idPrefix_ = other.idPrefix_;
+        bitField0_ |= 0x00000004;
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -422,6 +495,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 18
+            case 26: {
+              idPrefix_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 26
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -574,6 +652,113 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       pageToken_ = value;
       bitField0_ |= 0x00000002;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object idPrefix_ = "";
+    /**
+     * <pre>
+     * When set, the page holds only organizations whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 3 [json_name = "idPrefix"];</code>
+     * @return The idPrefix.
+     */
+    public java.lang.String getIdPrefix() {
+      java.lang.Object ref = idPrefix_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        idPrefix_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * When set, the page holds only organizations whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 3 [json_name = "idPrefix"];</code>
+     * @return The bytes for idPrefix.
+     */
+    public com.google.protobuf.ByteString
+        getIdPrefixBytes() {
+      java.lang.Object ref = idPrefix_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        idPrefix_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * When set, the page holds only organizations whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 3 [json_name = "idPrefix"];</code>
+     * @param value The idPrefix to set.
+     * @return This builder for chaining.
+     */
+    public Builder setIdPrefix(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      idPrefix_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the page holds only organizations whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 3 [json_name = "idPrefix"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearIdPrefix() {
+      idPrefix_ = getDefaultInstance().getIdPrefix();
+      bitField0_ = (bitField0_ & ~0x00000004);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the page holds only organizations whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 3 [json_name = "idPrefix"];</code>
+     * @param value The bytes for idPrefix to set.
+     * @return This builder for chaining.
+     */
+    public Builder setIdPrefixBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      idPrefix_ = value;
+      bitField0_ |= 0x00000004;
       onChanged();
       return this;
     }

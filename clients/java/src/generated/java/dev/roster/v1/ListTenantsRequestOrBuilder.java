@@ -62,4 +62,30 @@ public interface ListTenantsRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getPageTokenBytes();
+
+  /**
+   * <pre>
+   * When set, the page holds only tenants whose id starts with it, in the
+   * same order and paged the same way (keep it for every page). It must be
+   * the start of a valid id: 1-128 characters, the first alphanumeric, the
+   * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+   * </pre>
+   *
+   * <code>string id_prefix = 4 [json_name = "idPrefix"];</code>
+   * @return The idPrefix.
+   */
+  java.lang.String getIdPrefix();
+  /**
+   * <pre>
+   * When set, the page holds only tenants whose id starts with it, in the
+   * same order and paged the same way (keep it for every page). It must be
+   * the start of a valid id: 1-128 characters, the first alphanumeric, the
+   * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+   * </pre>
+   *
+   * <code>string id_prefix = 4 [json_name = "idPrefix"];</code>
+   * @return The bytes for idPrefix.
+   */
+  com.google.protobuf.ByteString
+      getIdPrefixBytes();
 }

@@ -36,6 +36,7 @@ private static final long serialVersionUID = 0L;
     pageToken_ = "";
     lookupTenantId_ = "";
     lookupUserId_ = "";
+    idPrefix_ = "";
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -278,6 +279,59 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int ID_PREFIX_FIELD_NUMBER = 6;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object idPrefix_ = "";
+  /**
+   * <pre>
+   * When set, the page holds only users whose id starts with it, in the
+   * same order and paged the same way (keep it for every page). It must be
+   * the start of a valid id: 1-128 characters, the first alphanumeric, the
+   * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+   * </pre>
+   *
+   * <code>string id_prefix = 6 [json_name = "idPrefix"];</code>
+   * @return The idPrefix.
+   */
+  @java.lang.Override
+  public java.lang.String getIdPrefix() {
+    java.lang.Object ref = idPrefix_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      idPrefix_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * When set, the page holds only users whose id starts with it, in the
+   * same order and paged the same way (keep it for every page). It must be
+   * the start of a valid id: 1-128 characters, the first alphanumeric, the
+   * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+   * </pre>
+   *
+   * <code>string id_prefix = 6 [json_name = "idPrefix"];</code>
+   * @return The bytes for idPrefix.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getIdPrefixBytes() {
+    java.lang.Object ref = idPrefix_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      idPrefix_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -307,6 +361,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lookupUserId_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 5, lookupUserId_);
     }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(idPrefix_)) {
+      com.google.protobuf.GeneratedMessage.writeString(output, 6, idPrefix_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -326,6 +383,9 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(lookupUserId_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(5, lookupUserId_);
+    }
+    if (!com.google.protobuf.GeneratedMessage.isStringEmpty(idPrefix_)) {
+      size += com.google.protobuf.GeneratedMessage.computeStringSize(6, idPrefix_);
     }
     return size;
   }
@@ -361,6 +421,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getLookupTenantId())) return false;
     if (!getLookupUserId()
         .equals(other.getLookupUserId())) return false;
+    if (!getIdPrefix()
+        .equals(other.getIdPrefix())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -382,6 +444,8 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getLookupTenantId().hashCode();
     hash = (37 * hash) + LOOKUP_USER_ID_FIELD_NUMBER;
     hash = (53 * hash) + getLookupUserId().hashCode();
+    hash = (37 * hash) + ID_PREFIX_FIELD_NUMBER;
+    hash = (53 * hash) + getIdPrefix().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -522,6 +586,7 @@ private static final long serialVersionUID = 0L;
       pageToken_ = "";
       lookupTenantId_ = "";
       lookupUserId_ = "";
+      idPrefix_ = "";
       return this;
     }
 
@@ -570,6 +635,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.lookupUserId_ = lookupUserId_;
       }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.idPrefix_ = idPrefix_;
+      }
     }
 
     @java.lang.Override
@@ -605,6 +673,11 @@ private static final long serialVersionUID = 0L;
       if (!other.getLookupUserId().isEmpty()) {
         lookupUserId_ = other.lookupUserId_;
         bitField0_ |= 0x00000010;
+        onChanged();
+      }
+      if (!other.getIdPrefix().isEmpty()) {
+        idPrefix_ = other.idPrefix_;
+        bitField0_ |= 0x00000020;
         onChanged();
       }
       this.mergeUnknownFields(other.getUnknownFields());
@@ -656,6 +729,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 42
+            case 50: {
+              idPrefix_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1129,6 +1207,113 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       lookupUserId_ = value;
       bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object idPrefix_ = "";
+    /**
+     * <pre>
+     * When set, the page holds only users whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 6 [json_name = "idPrefix"];</code>
+     * @return The idPrefix.
+     */
+    public java.lang.String getIdPrefix() {
+      java.lang.Object ref = idPrefix_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        idPrefix_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * When set, the page holds only users whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 6 [json_name = "idPrefix"];</code>
+     * @return The bytes for idPrefix.
+     */
+    public com.google.protobuf.ByteString
+        getIdPrefixBytes() {
+      java.lang.Object ref = idPrefix_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        idPrefix_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * When set, the page holds only users whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 6 [json_name = "idPrefix"];</code>
+     * @param value The idPrefix to set.
+     * @return This builder for chaining.
+     */
+    public Builder setIdPrefix(
+        java.lang.String value) {
+      java.util.Objects.requireNonNull(value);
+      idPrefix_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the page holds only users whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 6 [json_name = "idPrefix"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearIdPrefix() {
+      idPrefix_ = getDefaultInstance().getIdPrefix();
+      bitField0_ = (bitField0_ & ~0x00000020);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the page holds only users whose id starts with it, in the
+     * same order and paged the same way (keep it for every page). It must be
+     * the start of a valid id: 1-128 characters, the first alphanumeric, the
+     * rest `[A-Za-z0-9._&#64;+-]` (else INVALID_ARGUMENT naming `id_prefix`).
+     * </pre>
+     *
+     * <code>string id_prefix = 6 [json_name = "idPrefix"];</code>
+     * @param value The bytes for idPrefix to set.
+     * @return This builder for chaining.
+     */
+    public Builder setIdPrefixBytes(
+        com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      checkByteStringIsUtf8(value);
+      idPrefix_ = value;
+      bitField0_ |= 0x00000020;
       onChanged();
       return this;
     }

@@ -195,115 +195,119 @@ public final class UserOuterClass extends com.google.protobuf.GeneratedFile {
       "R\rnextPageToken\"P\n\023DelAccessKeyRequest\022\024" +
       "\n\005names\030\001 \003(\tR\005names\022#\n\rallow_missing\030\002 " +
       "\001(\010R\014allowMissing\"\026\n\024DelAccessKeyRespons" +
-      "e\"\024\n\022GetUserInfoRequest\"\207\001\n\023GetUserInfoR" +
+      "e\"\024\n\022GetUserInfoRequest\"\260\001\n\023GetUserInfoR" +
       "esponse\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004n" +
       "ame\022\024\n\005email\030\003 \001(\tR\005email\022\024\n\005roles\030\004 \003(\t" +
       "R\005roles\022 \n\013permissions\030\005 \003(\tR\013permission" +
-      "s\"b\n\023UpdateConfigRequest\0221\n\007updated\030\001 \001(" +
-      "\0132\027.google.protobuf.StructR\007updated\022\030\n\007d" +
-      "eleted\030\002 \003(\tR\007deleted\"I\n\024UpdateConfigRes" +
-      "ponse\0221\n\007configs\030\001 \001(\0132\027.google.protobuf" +
-      ".StructR\007configs\"\377\001\n\004User\022\016\n\002id\030\001 \001(\tR\002i" +
-      "d\022\022\n\004name\030\002 \001(\tR\004name\022\033\n\ttenant_id\030\003 \001(\t" +
-      "R\010tenantId\022\025\n\006org_id\030\004 \001(\tR\005orgId\0225\n\tvar" +
-      "iables\030\005 \001(\0132\027.google.protobuf.StructR\tv" +
-      "ariables\022\024\n\005roles\030\006 \003(\tR\005roles\022\024\n\005email\030" +
-      "\007 \001(\tR\005email\022\035\n\ncreated_at\030\010 \001(\003R\tcreate" +
-      "dAt\022\035\n\nupdated_at\030\t \001(\003R\tupdatedAt\"\020\n\016Co" +
-      "mmonResponse\"8\n\021CreateUserRequest\022#\n\004use" +
-      "r\030\001 \001(\0132\017.roster.v1.UserR\004user\"#\n\021Delete" +
-      "UserRequest\022\016\n\002id\030\001 \001(\tR\002id\"u\n\021UpdateUse" +
-      "rRequest\022#\n\004user\030\001 \001(\0132\017.roster.v1.UserR" +
-      "\004user\022;\n\013update_mask\030\002 \001(\0132\032.google.prot" +
-      "obuf.FieldMaskR\nupdateMask\"\302\001\n\020ListUsers" +
-      "Request\022\"\n\rlookup_org_id\030\001 \001(\tR\013lookupOr" +
-      "gId\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npage" +
-      "_token\030\003 \001(\tR\tpageToken\022(\n\020lookup_tenant" +
-      "_id\030\004 \001(\tR\016lookupTenantId\022$\n\016lookup_user" +
-      "_id\030\005 \001(\tR\014lookupUserId\"b\n\021ListUsersResp" +
-      "onse\022%\n\005users\030\001 \003(\0132\017.roster.v1.UserR\005us" +
-      "ers\022&\n\017next_page_token\030\002 \001(\tR\rnextPageTo" +
-      "ken\"\270\001\n\006Tenant\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002" +
-      " \001(\tR\004name\022\025\n\006org_id\030\003 \001(\tR\005orgId\0225\n\tvar" +
-      "iables\030\004 \001(\0132\027.google.protobuf.StructR\tv" +
-      "ariables\022\035\n\ncreated_at\030\005 \001(\003R\tcreatedAt\022" +
-      "\035\n\nupdated_at\030\006 \001(\003R\tupdatedAt\"@\n\023Create" +
-      "TenantRequest\022)\n\006tenant\030\001 \001(\0132\021.roster.v" +
-      "1.TenantR\006tenant\"}\n\023UpdateTenantRequest\022" +
-      ")\n\006tenant\030\001 \001(\0132\021.roster.v1.TenantR\006tena" +
-      "nt\022;\n\013update_mask\030\002 \001(\0132\032.google.protobu" +
-      "f.FieldMaskR\nupdateMask\"%\n\023DeleteTenantR" +
-      "equest\022\016\n\002id\030\001 \001(\tR\002id\"t\n\022ListTenantsReq" +
-      "uest\022\"\n\rlookup_org_id\030\001 \001(\tR\013lookupOrgId" +
-      "\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npage_to" +
-      "ken\030\003 \001(\tR\tpageToken\"j\n\023ListTenantsRespo" +
-      "nse\022+\n\007tenants\030\001 \003(\0132\021.roster.v1.TenantR" +
-      "\007tenants\022&\n\017next_page_token\030\002 \001(\tR\rnextP" +
-      "ageToken\"\247\001\n\014Organization\022\016\n\002id\030\001 \001(\tR\002i" +
-      "d\022\022\n\004name\030\002 \001(\tR\004name\0225\n\tvariables\030\003 \001(\013" +
-      "2\027.google.protobuf.StructR\tvariables\022\035\n\n" +
-      "created_at\030\004 \001(\003R\tcreatedAt\022\035\n\nupdated_a" +
-      "t\030\005 \001(\003R\tupdatedAt\"X\n\031CreateOrganization" +
-      "Request\022;\n\014organization\030\001 \001(\0132\027.roster.v" +
-      "1.OrganizationR\014organization\"\225\001\n\031UpdateO" +
-      "rganizationRequest\022;\n\014organization\030\001 \001(\013" +
-      "2\027.roster.v1.OrganizationR\014organization\022" +
-      ";\n\013update_mask\030\002 \001(\0132\032.google.protobuf.F" +
-      "ieldMaskR\nupdateMask\"+\n\031DeleteOrganizati" +
-      "onRequest\022\016\n\002id\030\001 \001(\tR\002id\"V\n\030ListOrganiz" +
-      "ationsRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageSi" +
-      "ze\022\035\n\npage_token\030\002 \001(\tR\tpageToken\"\202\001\n\031Li" +
-      "stOrganizationsResponse\022=\n\rorganizations" +
-      "\030\001 \003(\0132\027.roster.v1.OrganizationR\rorganiz" +
-      "ations\022&\n\017next_page_token\030\002 \001(\tR\rnextPag" +
-      "eToken2\324\016\n\013UserService\022q\n\017CreateAccessKe" +
-      "y\022!.roster.v1.CreateAccessKeyRequest\032\037.r" +
-      "oster.v1.GetAccessKeyResponse\"\032\202\323\344\223\002\024\"\017/" +
-      "api/create-key:\001*\022s\n\016ListAccessKeys\022\036.ro" +
-      "ster.v1.GetAccessKeyRequest\032\037.roster.v1." +
-      "GetAccessKeyResponse\" \202\323\344\223\002\032\"\025/api/list-" +
-      "access-keys:\001*\022v\n\017DeleteAccessKey\022\036.rost" +
-      "er.v1.DelAccessKeyRequest\032\037.roster.v1.De" +
-      "lAccessKeyResponse\"\"\202\323\344\223\002\034\"\027/api/delete-" +
-      "access-keys:\001*\022g\n\007GetInfo\022\035.roster.v1.Ge" +
-      "tUserInfoRequest\032\036.roster.v1.GetUserInfo" +
-      "Response\"\035\202\323\344\223\002\027\"\022/api/get-user-info:\001*\022" +
-      "n\n\014UpdateConfig\022\036.roster.v1.UpdateConfig" +
-      "Request\032\037.roster.v1.UpdateConfigResponse" +
-      "\"\035\202\323\344\223\002\027\"\022/api/update-config:\001*\022b\n\nCreat" +
-      "eUser\022\034.roster.v1.CreateUserRequest\032\031.ro" +
-      "ster.v1.CommonResponse\"\033\202\323\344\223\002\025\"\020/api/cre" +
-      "ate-user:\001*\022b\n\nDeleteUser\022\034.roster.v1.De" +
-      "leteUserRequest\032\031.roster.v1.CommonRespon" +
-      "se\"\033\202\323\344\223\002\025\"\020/api/delete-user:\001*\022b\n\nUpdat" +
-      "eUser\022\034.roster.v1.UpdateUserRequest\032\031.ro" +
-      "ster.v1.CommonResponse\"\033\202\323\344\223\002\025\"\020/api/upd" +
-      "ate-user:\001*\022b\n\tListUsers\022\033.roster.v1.Lis" +
-      "tUsersRequest\032\034.roster.v1.ListUsersRespo" +
-      "nse\"\032\202\323\344\223\002\024\"\017/api/list-users:\001*\022h\n\014Creat" +
-      "eTenant\022\036.roster.v1.CreateTenantRequest\032" +
-      "\031.roster.v1.CommonResponse\"\035\202\323\344\223\002\027\"\022/api" +
-      "/create-tenant:\001*\022h\n\014UpdateTenant\022\036.rost" +
-      "er.v1.UpdateTenantRequest\032\031.roster.v1.Co" +
-      "mmonResponse\"\035\202\323\344\223\002\027\"\022/api/update-tenant" +
-      ":\001*\022h\n\014DeleteTenant\022\036.roster.v1.DeleteTe" +
-      "nantRequest\032\031.roster.v1.CommonResponse\"\035" +
-      "\202\323\344\223\002\027\"\022/api/delete-tenant:\001*\022j\n\013ListTen" +
-      "ants\022\035.roster.v1.ListTenantsRequest\032\036.ro" +
-      "ster.v1.ListTenantsResponse\"\034\202\323\344\223\002\026\"\021/ap" +
-      "i/list-tenants:\001*\022q\n\022CreateOrganization\022" +
-      "$.roster.v1.CreateOrganizationRequest\032\031." +
-      "roster.v1.CommonResponse\"\032\202\323\344\223\002\024\"\017/api/c" +
-      "reate-org:\001*\022q\n\022UpdateOrganization\022$.ros" +
-      "ter.v1.UpdateOrganizationRequest\032\031.roste" +
-      "r.v1.CommonResponse\"\032\202\323\344\223\002\024\"\017/api/update" +
-      "-org:\001*\022q\n\022DeleteOrganization\022$.roster.v" +
-      "1.DeleteOrganizationRequest\032\031.roster.v1." +
-      "CommonResponse\"\032\202\323\344\223\002\024\"\017/api/delete-org:" +
-      "\001*\022y\n\021ListOrganizations\022#.roster.v1.List" +
-      "OrganizationsRequest\032$.roster.v1.ListOrg" +
-      "anizationsResponse\"\031\202\323\344\223\002\023\"\016/api/list-or" +
-      "gs:\001*B\021\n\rdev.roster.v1P\001b\006proto3"
+      "s\022\'\n\017grantable_roles\030\006 \003(\tR\016grantableRol" +
+      "es\"b\n\023UpdateConfigRequest\0221\n\007updated\030\001 \001" +
+      "(\0132\027.google.protobuf.StructR\007updated\022\030\n\007" +
+      "deleted\030\002 \003(\tR\007deleted\"I\n\024UpdateConfigRe" +
+      "sponse\0221\n\007configs\030\001 \001(\0132\027.google.protobu" +
+      "f.StructR\007configs\"\377\001\n\004User\022\016\n\002id\030\001 \001(\tR\002" +
+      "id\022\022\n\004name\030\002 \001(\tR\004name\022\033\n\ttenant_id\030\003 \001(" +
+      "\tR\010tenantId\022\025\n\006org_id\030\004 \001(\tR\005orgId\0225\n\tva" +
+      "riables\030\005 \001(\0132\027.google.protobuf.StructR\t" +
+      "variables\022\024\n\005roles\030\006 \003(\tR\005roles\022\024\n\005email" +
+      "\030\007 \001(\tR\005email\022\035\n\ncreated_at\030\010 \001(\003R\tcreat" +
+      "edAt\022\035\n\nupdated_at\030\t \001(\003R\tupdatedAt\"\020\n\016C" +
+      "ommonResponse\"8\n\021CreateUserRequest\022#\n\004us" +
+      "er\030\001 \001(\0132\017.roster.v1.UserR\004user\"#\n\021Delet" +
+      "eUserRequest\022\016\n\002id\030\001 \001(\tR\002id\"u\n\021UpdateUs" +
+      "erRequest\022#\n\004user\030\001 \001(\0132\017.roster.v1.User" +
+      "R\004user\022;\n\013update_mask\030\002 \001(\0132\032.google.pro" +
+      "tobuf.FieldMaskR\nupdateMask\"\337\001\n\020ListUser" +
+      "sRequest\022\"\n\rlookup_org_id\030\001 \001(\tR\013lookupO" +
+      "rgId\022\033\n\tpage_size\030\002 \001(\005R\010pageSize\022\035\n\npag" +
+      "e_token\030\003 \001(\tR\tpageToken\022(\n\020lookup_tenan" +
+      "t_id\030\004 \001(\tR\016lookupTenantId\022$\n\016lookup_use" +
+      "r_id\030\005 \001(\tR\014lookupUserId\022\033\n\tid_prefix\030\006 " +
+      "\001(\tR\010idPrefix\"b\n\021ListUsersResponse\022%\n\005us" +
+      "ers\030\001 \003(\0132\017.roster.v1.UserR\005users\022&\n\017nex" +
+      "t_page_token\030\002 \001(\tR\rnextPageToken\"\270\001\n\006Te" +
+      "nant\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004name" +
+      "\022\025\n\006org_id\030\003 \001(\tR\005orgId\0225\n\tvariables\030\004 \001" +
+      "(\0132\027.google.protobuf.StructR\tvariables\022\035" +
+      "\n\ncreated_at\030\005 \001(\003R\tcreatedAt\022\035\n\nupdated" +
+      "_at\030\006 \001(\003R\tupdatedAt\"@\n\023CreateTenantRequ" +
+      "est\022)\n\006tenant\030\001 \001(\0132\021.roster.v1.TenantR\006" +
+      "tenant\"}\n\023UpdateTenantRequest\022)\n\006tenant\030" +
+      "\001 \001(\0132\021.roster.v1.TenantR\006tenant\022;\n\013upda" +
+      "te_mask\030\002 \001(\0132\032.google.protobuf.FieldMas" +
+      "kR\nupdateMask\"%\n\023DeleteTenantRequest\022\016\n\002" +
+      "id\030\001 \001(\tR\002id\"\221\001\n\022ListTenantsRequest\022\"\n\rl" +
+      "ookup_org_id\030\001 \001(\tR\013lookupOrgId\022\033\n\tpage_" +
+      "size\030\002 \001(\005R\010pageSize\022\035\n\npage_token\030\003 \001(\t" +
+      "R\tpageToken\022\033\n\tid_prefix\030\004 \001(\tR\010idPrefix" +
+      "\"j\n\023ListTenantsResponse\022+\n\007tenants\030\001 \003(\013" +
+      "2\021.roster.v1.TenantR\007tenants\022&\n\017next_pag" +
+      "e_token\030\002 \001(\tR\rnextPageToken\"\247\001\n\014Organiz" +
+      "ation\022\016\n\002id\030\001 \001(\tR\002id\022\022\n\004name\030\002 \001(\tR\004nam" +
+      "e\0225\n\tvariables\030\003 \001(\0132\027.google.protobuf.S" +
+      "tructR\tvariables\022\035\n\ncreated_at\030\004 \001(\003R\tcr" +
+      "eatedAt\022\035\n\nupdated_at\030\005 \001(\003R\tupdatedAt\"X" +
+      "\n\031CreateOrganizationRequest\022;\n\014organizat" +
+      "ion\030\001 \001(\0132\027.roster.v1.OrganizationR\014orga" +
+      "nization\"\225\001\n\031UpdateOrganizationRequest\022;" +
+      "\n\014organization\030\001 \001(\0132\027.roster.v1.Organiz" +
+      "ationR\014organization\022;\n\013update_mask\030\002 \001(\013" +
+      "2\032.google.protobuf.FieldMaskR\nupdateMask" +
+      "\"+\n\031DeleteOrganizationRequest\022\016\n\002id\030\001 \001(" +
+      "\tR\002id\"s\n\030ListOrganizationsRequest\022\033\n\tpag" +
+      "e_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002 \001" +
+      "(\tR\tpageToken\022\033\n\tid_prefix\030\003 \001(\tR\010idPref" +
+      "ix\"\202\001\n\031ListOrganizationsResponse\022=\n\rorga" +
+      "nizations\030\001 \003(\0132\027.roster.v1.Organization" +
+      "R\rorganizations\022&\n\017next_page_token\030\002 \001(\t" +
+      "R\rnextPageToken2\324\016\n\013UserService\022q\n\017Creat" +
+      "eAccessKey\022!.roster.v1.CreateAccessKeyRe" +
+      "quest\032\037.roster.v1.GetAccessKeyResponse\"\032" +
+      "\202\323\344\223\002\024\"\017/api/create-key:\001*\022s\n\016ListAccess" +
+      "Keys\022\036.roster.v1.GetAccessKeyRequest\032\037.r" +
+      "oster.v1.GetAccessKeyResponse\" \202\323\344\223\002\032\"\025/" +
+      "api/list-access-keys:\001*\022v\n\017DeleteAccessK" +
+      "ey\022\036.roster.v1.DelAccessKeyRequest\032\037.ros" +
+      "ter.v1.DelAccessKeyResponse\"\"\202\323\344\223\002\034\"\027/ap" +
+      "i/delete-access-keys:\001*\022g\n\007GetInfo\022\035.ros" +
+      "ter.v1.GetUserInfoRequest\032\036.roster.v1.Ge" +
+      "tUserInfoResponse\"\035\202\323\344\223\002\027\"\022/api/get-user" +
+      "-info:\001*\022n\n\014UpdateConfig\022\036.roster.v1.Upd" +
+      "ateConfigRequest\032\037.roster.v1.UpdateConfi" +
+      "gResponse\"\035\202\323\344\223\002\027\"\022/api/update-config:\001*" +
+      "\022b\n\nCreateUser\022\034.roster.v1.CreateUserReq" +
+      "uest\032\031.roster.v1.CommonResponse\"\033\202\323\344\223\002\025\"" +
+      "\020/api/create-user:\001*\022b\n\nDeleteUser\022\034.ros" +
+      "ter.v1.DeleteUserRequest\032\031.roster.v1.Com" +
+      "monResponse\"\033\202\323\344\223\002\025\"\020/api/delete-user:\001*" +
+      "\022b\n\nUpdateUser\022\034.roster.v1.UpdateUserReq" +
+      "uest\032\031.roster.v1.CommonResponse\"\033\202\323\344\223\002\025\"" +
+      "\020/api/update-user:\001*\022b\n\tListUsers\022\033.rost" +
+      "er.v1.ListUsersRequest\032\034.roster.v1.ListU" +
+      "sersResponse\"\032\202\323\344\223\002\024\"\017/api/list-users:\001*" +
+      "\022h\n\014CreateTenant\022\036.roster.v1.CreateTenan" +
+      "tRequest\032\031.roster.v1.CommonResponse\"\035\202\323\344" +
+      "\223\002\027\"\022/api/create-tenant:\001*\022h\n\014UpdateTena" +
+      "nt\022\036.roster.v1.UpdateTenantRequest\032\031.ros" +
+      "ter.v1.CommonResponse\"\035\202\323\344\223\002\027\"\022/api/upda" +
+      "te-tenant:\001*\022h\n\014DeleteTenant\022\036.roster.v1" +
+      ".DeleteTenantRequest\032\031.roster.v1.CommonR" +
+      "esponse\"\035\202\323\344\223\002\027\"\022/api/delete-tenant:\001*\022j" +
+      "\n\013ListTenants\022\035.roster.v1.ListTenantsReq" +
+      "uest\032\036.roster.v1.ListTenantsResponse\"\034\202\323" +
+      "\344\223\002\026\"\021/api/list-tenants:\001*\022q\n\022CreateOrga" +
+      "nization\022$.roster.v1.CreateOrganizationR" +
+      "equest\032\031.roster.v1.CommonResponse\"\032\202\323\344\223\002" +
+      "\024\"\017/api/create-org:\001*\022q\n\022UpdateOrganizat" +
+      "ion\022$.roster.v1.UpdateOrganizationReques" +
+      "t\032\031.roster.v1.CommonResponse\"\032\202\323\344\223\002\024\"\017/a" +
+      "pi/update-org:\001*\022q\n\022DeleteOrganization\022$" +
+      ".roster.v1.DeleteOrganizationRequest\032\031.r" +
+      "oster.v1.CommonResponse\"\032\202\323\344\223\002\024\"\017/api/de" +
+      "lete-org:\001*\022y\n\021ListOrganizations\022#.roste" +
+      "r.v1.ListOrganizationsRequest\032$.roster.v" +
+      "1.ListOrganizationsResponse\"\031\202\323\344\223\002\023\"\016/ap" +
+      "i/list-orgs:\001*B\021\n\rdev.roster.v1P\001b\006proto" +
+      "3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -359,7 +363,7 @@ public final class UserOuterClass extends com.google.protobuf.GeneratedFile {
     internal_static_roster_v1_GetUserInfoResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_roster_v1_GetUserInfoResponse_descriptor,
-        new java.lang.String[] { "Id", "Name", "Email", "Roles", "Permissions", });
+        new java.lang.String[] { "Id", "Name", "Email", "Roles", "Permissions", "GrantableRoles", });
     internal_static_roster_v1_UpdateConfigRequest_descriptor =
       getDescriptor().getMessageType(8);
     internal_static_roster_v1_UpdateConfigRequest_fieldAccessorTable = new
@@ -407,7 +411,7 @@ public final class UserOuterClass extends com.google.protobuf.GeneratedFile {
     internal_static_roster_v1_ListUsersRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_roster_v1_ListUsersRequest_descriptor,
-        new java.lang.String[] { "LookupOrgId", "PageSize", "PageToken", "LookupTenantId", "LookupUserId", });
+        new java.lang.String[] { "LookupOrgId", "PageSize", "PageToken", "LookupTenantId", "LookupUserId", "IdPrefix", });
     internal_static_roster_v1_ListUsersResponse_descriptor =
       getDescriptor().getMessageType(16);
     internal_static_roster_v1_ListUsersResponse_fieldAccessorTable = new
@@ -443,7 +447,7 @@ public final class UserOuterClass extends com.google.protobuf.GeneratedFile {
     internal_static_roster_v1_ListTenantsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_roster_v1_ListTenantsRequest_descriptor,
-        new java.lang.String[] { "LookupOrgId", "PageSize", "PageToken", });
+        new java.lang.String[] { "LookupOrgId", "PageSize", "PageToken", "IdPrefix", });
     internal_static_roster_v1_ListTenantsResponse_descriptor =
       getDescriptor().getMessageType(22);
     internal_static_roster_v1_ListTenantsResponse_fieldAccessorTable = new
@@ -479,7 +483,7 @@ public final class UserOuterClass extends com.google.protobuf.GeneratedFile {
     internal_static_roster_v1_ListOrganizationsRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_roster_v1_ListOrganizationsRequest_descriptor,
-        new java.lang.String[] { "PageSize", "PageToken", });
+        new java.lang.String[] { "PageSize", "PageToken", "IdPrefix", });
     internal_static_roster_v1_ListOrganizationsResponse_descriptor =
       getDescriptor().getMessageType(28);
     internal_static_roster_v1_ListOrganizationsResponse_fieldAccessorTable = new
