@@ -37,6 +37,7 @@ export function KeysScreen() {
         scope={`keys:${me.id}`}
         prefix=""
         setPrefix={() => {}}
+        filter={false}
         version={version}
         toolbar={<button type="button" class="primary" onClick={() => setOpen({ mode: "new" })}>Issue key</button>}
         load={async (pageToken) => {

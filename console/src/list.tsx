@@ -42,6 +42,8 @@ export interface ListProps<T> {
   load: (token: string, prefix: string) => Promise<Page<T>>;
   /** The id prefix in the route. */
   prefix: string;
+  /** Whether to offer the id-prefix filter (lists whose RPC has `id_prefix`). */
+  filter?: boolean;
   /** Puts a new id prefix in the route. */
   setPrefix: (prefix: string) => void;
   /** Changes when the list must be fetched again (after a create, edit or delete). */
@@ -91,7 +93,7 @@ export function ListScreen<T>(props: ListProps<T>) {
         <h1 id="list-title">{props.title}</h1>
         <div class="toolbar">{props.toolbar}</div>
       </div>
-      <Filter prefix={props.prefix} setPrefix={props.setPrefix} />
+      {props.filter !== false && <Filter prefix={props.prefix} setPrefix={props.setPrefix} />}
       <ErrorBox error={error} />
       {page && <Table {...props} items={page.items} />}
       {page && (

@@ -146,8 +146,16 @@ async function alertText(scope) {
 }
 
 async function noHorizontalOverflow(page, what) {
-  const [scroll, inner] = await page.evaluate(() => [document.scrollingElement.scrollWidth, innerWidth]);
-  assert.ok(scroll <= inner, `${what}: ${scroll}px wide in a ${inner}px viewport`);
+  const [scroll, inner, wide] = await page.evaluate(() => [
+    document.scrollingElement.scrollWidth,
+    innerWidth,
+    // The widest elements past the right edge, to say what overflows.
+    [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest(".table-wrap *"))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)}px)`),
+  ]);
+  assert.ok(scroll <= inner, `${what}: ${scroll}px wide in a ${inner}px viewport: ${wide.join(", ")}`);
 }
 
 async function shot(page, name, options = {}) {
@@ -355,6 +363,10 @@ try {
     }, ADMIN_KEY);
     assert.deepEqual(offered, grantable);
     assert.deepEqual(await d.locator(".roles .chip").allTextContents(), ["billing:viewer×"]);
+    await d.getByLabel("Variables (JSON object)").fill('{"team": "one", "seats": 3}');
+    await axe(page, "user editor");
+    await noHorizontalOverflow(page, "user editor at 1440");
+    await shot(page, "user-editor.png");
     await d.getByLabel("Variables (JSON object)").fill('{"team": "one"');
     const before = calls.length;
     await d.getByRole("button", { name: "Save" }).click();
@@ -364,9 +376,6 @@ try {
     assert.equal(await fieldError(d, "Variables (JSON object)"), 'Must be a JSON object, like {"plan": "pro"}.');
     assert.equal(calls.length, before, "no request sent for invalid variables");
     await d.getByLabel("Variables (JSON object)").fill('{"team": "one", "seats": 3}');
-    await axe(page, "user editor");
-    await noHorizontalOverflow(page, "user editor at 1440");
-    await shot(page, "user-editor.png");
     await d.getByRole("button", { name: "Save" }).click();
     await page.locator("dialog[open]").waitFor({ state: "detached" });
     assert.equal(calls[before], "UpdateUser");
@@ -390,7 +399,9 @@ try {
     assert.equal(await dialog(page).locator(".warning").textContent(), SECRET_WARNING);
     assert.equal(await focused(page), "button:Done");
     await axe(page, "key dialog");
-    await shot(page, "key-dialog.png", { mask: [secret] });
+    // The picture shows a made-up key, not the real one.
+    await secret.evaluate((el) => (el.value = `rk_${"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH".slice(0, 43)}`));
+    await shot(page, "key-dialog.png");
     await dialog(page).getByRole("button", { name: "Done" }).click();
     const row = page.locator("tbody tr", { hasText: "laptop" });
     await row.waitFor();
