@@ -78,7 +78,7 @@ function Shell() {
       {actingAs && (
         <div class="acting" role="status">
           <p>Acting as <strong>{actingAs}</strong>: every call acts as this user.</p>
-          <button type="button" onClick={() => { session.actAs(""); location.hash = "#/orgs"; }}>Stop acting as</button>
+          <button type="button" onClick={stopActing}>Stop acting as</button>
         </div>
       )}
       <main id="main" tabIndex={-1}>
@@ -124,6 +124,12 @@ function Header(props: { me: GetUserInfoResponse | null }) {
       <button type="button" class="signout" onClick={signOut}>Sign out</button>
     </header>
   );
+}
+
+/** Acts as oneself again, from one's own home screen (the user's screens may not be one's own). */
+function stopActing() {
+  history.replaceState(null, "", location.pathname);
+  session.actAs("");
 }
 
 /** Signs out and leaves the screen, so the next user starts at its own home. */
