@@ -96,3 +96,11 @@ export function sentence(s: string): string {
   const capital = t[0].toUpperCase() + t.slice(1);
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
+
+/** `e` without the message at `field` (the user is correcting it); null when nothing is left. */
+export function withoutField(e: Explained | null, field: string): Explained | null {
+  if (!e || !(field in e.fields)) return e;
+  const fields = { ...e.fields };
+  delete fields[field];
+  return !e.message && !e.detail && Object.keys(fields).length === 0 ? null : { ...e, fields };
+}

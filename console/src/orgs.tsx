@@ -6,7 +6,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { useState } from "preact/hooks";
 import type { Organization, Tenant } from "../../clients/typescript/src/gen/roster/v1/user_pb.js";
 import { api } from "./api";
-import { explain, type Explained } from "./errors";
+import { explain, type Explained, withoutField } from "./errors";
 import { ListScreen, PAGE_SIZE } from "./list";
 import { href, type Route } from "./route";
 import { ConfirmDialog, Dialog, ErrorBox, JsonField, parseObject, showJson, TextField, when } from "./ui";
@@ -137,6 +137,11 @@ function EntityForm(props: { kind: Kind; org: string; item: Entity | null; close
   const [variables, setVariables] = useState(showJson(item?.variables));
   const [error, setError] = useState<Explained | null>(null);
   const [busy, setBusy] = useState(false);
+  /** A setter that also drops the field's error message, as the user corrects it. */
+  const edit = (field: string, set: (v: string) => void) => (v: string) => {
+    set(v);
+    setError((e) => withoutField(e, field));
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     const vars = parseObject(variables);
@@ -159,10 +164,10 @@ function EntityForm(props: { kind: Kind; org: string; item: Entity | null; close
   return (
     <Dialog title={title} onClose={props.close}>
       <form onSubmit={submit} novalidate>
-        <TextField label="ID" value={id} onValue={setId} error={f.id} disabled={item !== null} autofocus={item === null}
+        <TextField label="ID" value={id} onValue={edit("id", setId)} error={f.id} disabled={item !== null} autofocus={item === null}
           hint={item ? "An id never changes." : "1-128 characters: letters, digits and . _ @ + -, starting with a letter or digit."} autoComplete="off" />
-        <TextField label="Name" value={name} onValue={setName} error={f.name} autofocus={item !== null} autoComplete="off" />
-        <JsonField label="Variables (JSON object)" value={variables} onValue={setVariables} error={f.variables} />
+        <TextField label="Name" value={name} onValue={edit("name", setName)} error={f.name} autofocus={item !== null} autoComplete="off" />
+        <JsonField label="Variables (JSON object)" value={variables} onValue={edit("variables", setVariables)} error={f.variables} />
         {f.org_id && <p class="field-error">{f.org_id}</p>}
         <ErrorBox error={error} />
         <div class="actions">

@@ -10,7 +10,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { useState } from "preact/hooks";
 import type { User } from "../../clients/typescript/src/gen/roster/v1/user_pb.js";
 import { api } from "./api";
-import { explain, type Explained } from "./errors";
+import { explain, type Explained, withoutField } from "./errors";
 import { ListScreen, PAGE_SIZE } from "./list";
 import { useMe } from "./me";
 import { href, type Route } from "./route";
@@ -130,6 +130,11 @@ function UserForm(props: { org: string; tenant: string; user: User | null; close
   const [variables, setVariables] = useState(showJson(u?.variables));
   const [error, setError] = useState<Explained | null>(null);
   const [busy, setBusy] = useState(false);
+  /** A setter that also drops the field's error message, as the user corrects it. */
+  const edit = (field: string, set: (v: string) => void) => (v: string) => {
+    set(v);
+    setError((e) => withoutField(e, field));
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     const vars = parseObject(variables);
@@ -154,15 +159,15 @@ function UserForm(props: { org: string; tenant: string; user: User | null; close
     <Dialog title={u ? `Edit user ${u.id}` : "New user"} onClose={props.close} wide>
       <form onSubmit={submit} novalidate>
         <div class="grid">
-          <TextField label="ID" value={id} onValue={setId} error={f.id} disabled={u !== null} autofocus={u === null} autoComplete="off"
+          <TextField label="ID" value={id} onValue={edit("id", setId)} error={f.id} disabled={u !== null} autofocus={u === null} autoComplete="off"
             hint={u ? "An id never changes." : "1-128 characters: letters, digits and . _ @ + -, starting with a letter or digit."} />
-          <TextField label="Name" value={name} onValue={setName} error={f.name} autofocus={u !== null} autoComplete="off" />
-          <TextField label="Email" type="email" value={email} onValue={setEmail} error={f.email} autoComplete="off" />
-          <TextField label="Tenant" value={tenantId} onValue={setTenantId} error={f.tenant_id ?? f.org_id} autoComplete="off"
+          <TextField label="Name" value={name} onValue={edit("name", setName)} error={f.name} autofocus={u !== null} autoComplete="off" />
+          <TextField label="Email" type="email" value={email} onValue={edit("email", setEmail)} error={f.email} autoComplete="off" />
+          <TextField label="Tenant" value={tenantId} onValue={edit("tenant_id", setTenantId)} error={f.tenant_id ?? f.org_id} autoComplete="off"
             hint="The tenant's id; empty for none." />
         </div>
         <RolesEditor roles={roles} setRoles={setRoles} grantable={me.grantableRoles} error={f.roles} />
-        <JsonField label="Variables (JSON object)" value={variables} onValue={setVariables} error={f.variables} />
+        <JsonField label="Variables (JSON object)" value={variables} onValue={edit("variables", setVariables)} error={f.variables} />
         <ErrorBox error={error} />
         <div class="actions">
           {u && u.id !== me.id && (

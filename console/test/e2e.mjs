@@ -376,6 +376,7 @@ try {
     assert.equal(await fieldError(d, "Variables (JSON object)"), 'Must be a JSON object, like {"plan": "pro"}.');
     assert.equal(calls.length, before, "no request sent for invalid variables");
     await d.getByLabel("Variables (JSON object)").fill('{"team": "one", "seats": 3}');
+    assert.equal(await fieldError(d, "Variables (JSON object)"), "", "the message goes as the value is corrected");
     await d.getByRole("button", { name: "Save" }).click();
     await page.locator("dialog[open]").waitFor({ state: "detached" });
     assert.equal(calls[before], "UpdateUser");
