@@ -18,6 +18,15 @@ it), so mixing tools would mislead.
     scripts/bench --traces-cost   # GetInfo exporting spans to an OTLP receiver
                                   # (examples/otlp_sink.rs) against not, alternating
 
+Before it measures anything, the benchmark samples the machine for 3 s:
+when more than 10 % of its CPU time went to other work, more than 2 % was
+stolen by the hypervisor, or the 1-minute load average is above half the
+CPU count, it waits up to --wait-quiet seconds (default 60) for that to
+pass and then refuses to run (exit 3), so that a noisy number is never
+mistaken for a regression. --busy-ok runs anyway and marks every table as
+measured on a busy machine; --smoke (CI, right after other stages) only
+marks. Each report starts with the sample it was measured after.
+
 The servers log at RUST_LOG (default `info`: one event per call, as users
 run roster); e.g. RUST_LOG=info,roster::api::call=warn leaves out the
 per-call event to measure what it costs.
@@ -28,6 +37,7 @@ conventions (pinned, once).
 """
 
 import argparse
+import atexit
 import contextlib
 import hashlib
 import json
@@ -250,6 +260,90 @@ def ghz(addr, call, duration, data=None, metadata=None, connections=4, concurren
             "count": report["count"], "errors": errors, "codes": codes}
 
 
+# Thresholds of a quiet machine (see the module's documentation).
+BUSY_SHARE = 0.10
+STEAL_SHARE = 0.02
+LOAD_PER_CPU = 0.5
+
+
+def cpu_times():
+    """The machine's CPU time so far (/proc/stat's first line): total, idle
+    (idle + iowait), stolen, in clock ticks."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal guest guest_nice; the
+    # guest times are already counted in user and nice.
+    total = sum(fields[:8])
+    return total, fields[3] + fields[4], fields[7]
+
+
+def machine_sample(seconds=3.0):
+    """How busy the machine is: the share of CPU time that went to work and
+    to the hypervisor over `seconds`, and the 1-minute load average."""
+    total0, idle0, steal0 = cpu_times()
+    time.sleep(seconds)
+    total1, idle1, steal1 = cpu_times()
+    elapsed = max(total1 - total0, 1)
+    busy = 1 - (idle1 - idle0) / elapsed
+    steal = (steal1 - steal0) / elapsed
+    with open("/proc/loadavg") as f:
+        load = float(f.read().split()[0])
+    return {"busy": busy, "steal": steal, "load": load, "cpus": os.cpu_count() or 1}
+
+
+def busy_reasons(sample):
+    """What makes `sample` a busy machine; empty when it is quiet."""
+    reasons = []
+    if sample["busy"] > BUSY_SHARE:
+        reasons.append(f"{sample['busy']:.0%} of the CPU time went to other work "
+                       f"(over {BUSY_SHARE:.0%})")
+    if sample["steal"] > STEAL_SHARE:
+        reasons.append(f"{sample['steal']:.1%} stolen by the hypervisor (over {STEAL_SHARE:.0%})")
+    if sample["load"] > LOAD_PER_CPU * sample["cpus"]:
+        reasons.append(f"load average {sample['load']:.2f} on {sample['cpus']} CPUs "
+                       f"(over {LOAD_PER_CPU * sample['cpus']:.2f})")
+    return reasons
+
+
+def require_quiet(wait, busy_ok, smoke):
+    """Samples the machine until it is quiet, for up to `wait` seconds;
+    prints the sample the run starts after. A machine still busy then stops
+    the benchmark (exit 3) unless `busy_ok` or `smoke`, which mark the
+    report instead."""
+    deadline = time.monotonic() + wait
+    while True:
+        sample = machine_sample()
+        reasons = busy_reasons(sample)
+        if not reasons or smoke or time.monotonic() >= deadline:
+            break
+        log(f"waiting for a quiet machine: {'; '.join(reasons)}")
+    state = (f"{sample['busy']:.1%} busy, {sample['steal']:.1%} stolen, load average "
+             f"{sample['load']:.2f} on {sample['cpus']} CPUs (3 s before the start)")
+    if not reasons:
+        print(f"Machine before the run: quiet: {state}.\n")
+        atexit.register(report_steal, cpu_times())
+        return
+    if not (busy_ok or smoke):
+        log(f"the machine is busy: {'; '.join(reasons)}")
+        log("refusing to measure: a number taken now could pass for a regression "
+            "(--busy-ok measures anyway and marks the report)")
+        sys.exit(3)
+    print(f"**Measured on a busy machine** ({'; '.join(reasons)}): {state}. "
+          "Not comparable with a quiet run.\n")
+    atexit.register(report_steal, cpu_times())
+
+
+def report_steal(start):
+    """At the end of a run: the share of the machine's CPU time the
+    hypervisor took during it (the run itself keeps the CPUs busy, so only
+    steal tells of other guests)."""
+    total0, _, steal0 = start
+    total1, _, steal1 = cpu_times()
+    steal = (steal1 - steal0) / max(total1 - total0, 1)
+    mark = "" if steal <= STEAL_SHARE else f" (over {STEAL_SHARE:.0%}: the numbers above are suspect)"
+    print(f"\nCPU time stolen by the hypervisor during the run: {steal:.1%}{mark}.")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="a few seconds, small data (CI)")
@@ -266,7 +360,13 @@ def main():
                              "(default 3)")
     parser.add_argument("--postgres", action="store_true",
                         help="on a PostgreSQL store (a throwaway cluster): one replica, then three")
+    parser.add_argument("--wait-quiet", type=float, default=60, metavar="SECONDS",
+                        help="how long to wait for a busy machine to become quiet before "
+                             "refusing (default 60)")
+    parser.add_argument("--busy-ok", action="store_true",
+                        help="measure on a busy machine anyway, marking the report")
     args = parser.parse_args()
+    require_quiet(args.wait_quiet, args.busy_ok, args.smoke)
     duration = args.duration or ("1s" if args.smoke else "10s")
     users = 1_000 if args.smoke else 100_000
     if args.compare:

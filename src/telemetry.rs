@@ -7,16 +7,21 @@
 //!
 //! Two pieces are ours rather than tracing-subscriber's and
 //! tracing-appender's, because every RPC logs one event (BENCHMARKS.md):
-//! [`JsonLine`] (their JSON formatter builds a serde map per event and
-//! writes it piece by piece through a `dyn` writer) and [`LogWriter`] (their
+//! [`Line`], one formatter for both formats (tracing-subscriber's JSON
+//! formatter builds a serde map per event, and both of its formatters write
+//! piece by piece through a `dyn` writer; this one builds the line in one
+//! string, so text and JSON cost the same), and [`LogWriter`] (their
 //! non-blocking writer allocates a message and wakes its thread per event;
 //! this one appends to a shared buffer and wakes the thread once per batch).
-//! The JSON lines are the same: `timestamp` (RFC 3339, UTC, microseconds),
-//! `level`, the event's fields in order (`message` first), `target`.
+//! The lines are tracing-subscriber's:
+//! - JSON: `timestamp` (RFC 3339, UTC, microseconds), `level`, the event's
+//!   fields in order (`message` first), `target`;
+//! - text: `<timestamp> <LEVEL> <target>: <message> name=value ...`, string
+//!   values quoted and escaped, others as they print themselves.
 //!
-//! Text lines are coloured (ANSI escapes) only when stderr is a terminal and
-//! `NO_COLOR` is unset or empty, so a log redirected to a file or collected
-//! from a pipe is plain text.
+//! Text lines colour their level (ANSI escapes) only when stderr is a
+//! terminal and `NO_COLOR` is unset or empty, so a log redirected to a file
+//! or collected from a pipe is plain text.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
@@ -25,7 +30,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
+use tracing::{Event, Level, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
 use tracing_subscriber::registry::LookupSpan;
@@ -39,14 +45,17 @@ use crate::config::LogFormat;
 pub fn init(format: LogFormat) -> LogGuard {
     let (writer, guard) = LogWriter::spawn(io::stderr());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(colours(&io::stderr(), std::env::var_os("NO_COLOR")))
-        .with_writer(writer);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.event_format(JsonLine).try_init(),
+    let line = match format {
+        LogFormat::Text => Line::Text {
+            colours: colours(&io::stderr(), std::env::var_os("NO_COLOR")),
+        },
+        LogFormat::Json => Line::Json,
     };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .event_format(line)
+        .try_init();
     guard
 }
 
@@ -189,10 +198,17 @@ impl Drop for LogGuard {
     }
 }
 
-/// Formats an event as one JSON object on one line.
-pub struct JsonLine;
+/// Formats an event as one line of text or one JSON object on one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// `<timestamp> <LEVEL> <target>: <message> name=value ...`; the level
+    /// in colour when `colours`.
+    Text { colours: bool },
+    /// `{"timestamp":...,"level":...,<fields>,"target":...}`.
+    Json,
+}
 
-impl<S, N> FormatEvent<S, N> for JsonLine
+impl<S, N> FormatEvent<S, N> for Line
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
@@ -211,83 +227,166 @@ where
         LINE.with(|line| match line.try_borrow_mut() {
             Ok(mut line) => {
                 line.clear();
-                json_line(&mut line, event);
+                self.format(&mut line, event);
                 w.write_str(&line)
             }
             // Only if a field's `Debug` logs in turn.
             Err(_) => {
                 let mut line = String::new();
-                json_line(&mut line, event);
+                self.format(&mut line, event);
                 w.write_str(&line)
             }
         })
     }
 }
 
-/// Appends `event` as a JSON object and a newline.
-fn json_line(line: &mut String, event: &Event<'_>) {
-    let meta = event.metadata();
-    line.push_str("{\"timestamp\":\"");
-    // RFC 3339, UTC, microseconds, as tracing-subscriber writes it.
-    let now = humantime::format_rfc3339_micros(std::time::SystemTime::now());
-    let _ = write!(line, "{now}");
-    line.push_str("\",\"level\":\"");
-    line.push_str(meta.level().as_str());
-    line.push('"');
-    event.record(&mut Fields(line));
-    line.push_str(",\"target\":");
-    push_string(line, meta.target());
-    line.push_str("}\n");
+impl Line {
+    /// Appends `event` as one line, newline included.
+    fn format(self, line: &mut String, event: &Event<'_>) {
+        // A `log` record (sled and the PostgreSQL driver log through the
+        // `log` crate) arrives as an event of target `log` whose `log.*`
+        // fields name its real target: shown as that target, without them.
+        let normalized = event.normalized_metadata();
+        let from_log = normalized.is_some();
+        let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        // RFC 3339, UTC, microseconds, as tracing-subscriber writes it.
+        let now = humantime::format_rfc3339_micros(std::time::SystemTime::now());
+        match self {
+            Line::Json => {
+                line.push_str("{\"timestamp\":\"");
+                let _ = write!(line, "{now}");
+                line.push_str("\",\"level\":\"");
+                line.push_str(meta.level().as_str());
+                line.push('"');
+                event.record(&mut Fields {
+                    line,
+                    json: true,
+                    from_log,
+                });
+                line.push_str(",\"target\":");
+                push_string(line, meta.target());
+                line.push_str("}\n");
+            }
+            Line::Text { colours } => {
+                let _ = write!(line, "{now} ");
+                let (start, end) = match (colours, *meta.level()) {
+                    (false, _) => ("", ""),
+                    (true, Level::ERROR) => ("\x1b[31m", "\x1b[0m"),
+                    (true, Level::WARN) => ("\x1b[33m", "\x1b[0m"),
+                    (true, Level::INFO) => ("\x1b[32m", "\x1b[0m"),
+                    (true, Level::DEBUG) => ("\x1b[34m", "\x1b[0m"),
+                    (true, Level::TRACE) => ("\x1b[35m", "\x1b[0m"),
+                };
+                let _ = write!(line, "{start}{:>5}{end} ", meta.level().as_str());
+                line.push_str(meta.target());
+                line.push(':');
+                event.record(&mut Fields {
+                    line,
+                    json: false,
+                    from_log,
+                });
+                line.push('\n');
+            }
+        }
+    }
 }
 
-/// Appends each field as `,"name":value`.
-struct Fields<'a>(&'a mut String);
+/// Appends each field: `,"name":value` in JSON, ` name=value` in text
+/// (the message alone as itself).
+struct Fields<'a> {
+    line: &'a mut String,
+    json: bool,
+    /// Leave out the `log.*` fields of a `log` record.
+    from_log: bool,
+}
 
 impl Fields<'_> {
-    fn name(&mut self, field: &Field) -> &mut String {
-        self.0.push(',');
-        push_string(self.0, field.name());
-        self.0.push(':');
-        self.0
+    /// Whether `field` is left out.
+    fn skips(&self, field: &Field) -> bool {
+        self.from_log && field.name().starts_with("log.")
+    }
+
+    /// Starts a field; whether its value is to be written bare (the text
+    /// message).
+    fn name(&mut self, field: &Field) -> bool {
+        if self.json {
+            self.line.push(',');
+            push_string(self.line, field.name());
+            self.line.push(':');
+            return false;
+        }
+        self.line.push(' ');
+        if field.name() == "message" {
+            return true;
+        }
+        self.line.push_str(field.name());
+        self.line.push('=');
+        false
     }
 }
 
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        push_string(self.name(field), value);
+        if self.skips(field) {
+            return;
+        }
+        match self.name(field) {
+            true => self.line.push_str(value),
+            false => push_string(self.line, value),
+        }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        push_u64(self.name(field), value);
+        if self.skips(field) {
+            return;
+        }
+        self.name(field);
+        push_u64(self.line, value);
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        let line = self.name(field);
-        if value < 0 {
-            line.push('-');
+        if self.skips(field) {
+            return;
         }
-        push_u64(line, value.unsigned_abs());
+        self.name(field);
+        if value < 0 {
+            self.line.push('-');
+        }
+        push_u64(self.line, value.unsigned_abs());
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.name(field)
-            .push_str(if value { "true" } else { "false" });
+        if self.skips(field) {
+            return;
+        }
+        self.name(field);
+        self.line.push_str(if value { "true" } else { "false" });
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
+        if self.skips(field) {
+            return;
+        }
+        self.name(field);
         // JSON has no NaN or infinity; those become strings.
-        let line = self.name(field);
-        let _ = match value.is_finite() {
-            true => write!(line, "{value}"),
-            false => write!(line, "\"{value}\""),
+        let _ = match value.is_finite() || !self.json {
+            true => write!(self.line, "{value}"),
+            false => write!(self.line, "\"{value}\""),
         };
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let line = self.name(field);
-        line.push('"');
-        let _ = write!(Escaped(&mut *line), "{value:?}");
-        line.push('"');
+        if self.skips(field) {
+            return;
+        }
+        self.name(field);
+        if self.json {
+            self.line.push('"');
+            let _ = write!(Escaped(&mut *self.line), "{value:?}");
+            self.line.push('"');
+        } else {
+            let _ = write!(self.line, "{value:?}");
+        }
     }
 }
 
@@ -407,6 +506,138 @@ mod tests {
             next[t] += 1;
         }
         assert_eq!(next, [2000; 4]);
+    }
+
+    /// The lines of the events `emit` logs, formatted by `line`.
+    fn lines(line: Line, emit: impl FnOnce()) -> Vec<String> {
+        #[derive(Clone, Default)]
+        struct Capture(Arc<Mutex<Vec<u8>>>);
+        impl io::Write for Capture {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let capture = Capture::default();
+        let sink = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .event_format(line)
+            .finish();
+        tracing::subscriber::with_default(subscriber, emit);
+        let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+        out.lines().map(str::to_owned).collect()
+    }
+
+    /// Logs one event of every kind of field, and one `log` record.
+    fn emit() {
+        tracing::info!(
+            target: "roster::api::call",
+            n = 5u64,
+            neg = -3i64,
+            yes = true,
+            ratio = 0.5f64,
+            s = "a\"b\nc",
+            d = %"shown",
+            dbg = ?Some(1),
+            "rpc {}",
+            "done"
+        );
+        tracing::warn!(target: "roster", code = "Internal");
+        let record = tracing_log::log::Record::builder()
+            .args(format_args!("from log"))
+            .level(tracing_log::log::Level::Info)
+            .target("sled::pagecache")
+            .module_path(Some("sled::pagecache"))
+            .file(Some("pagecache.rs"))
+            .line(Some(7))
+            .build();
+        tracing_log::format_trace(&record).unwrap();
+    }
+
+    /// Strips the timestamp of a text line, after checking its shape.
+    fn untimed(line: &str) -> &str {
+        let (timestamp, rest) = line.split_once(' ').unwrap();
+        assert!(humantime::parse_rfc3339(timestamp).is_ok(), "{line}");
+        rest
+    }
+
+    /// Text lines: level, target, message, then `name=value`, strings
+    /// quoted and escaped; a `log` record under its own target without
+    /// its `log.*` fields; colour only when asked.
+    #[test]
+    fn text_lines() {
+        let lines = lines_of(Line::Text { colours: false });
+        let plain: Vec<_> = lines.iter().map(|l| untimed(l)).collect();
+        assert_eq!(
+            plain,
+            [
+                r#" INFO roster::api::call: rpc done n=5 neg=-3 yes=true ratio=0.5 s="a\"b\nc" d=shown dbg=Some(1)"#,
+                " WARN roster: code=\"Internal\"",
+                " INFO sled::pagecache: from log",
+            ]
+        );
+        let coloured = lines_of(Line::Text { colours: true });
+        assert_eq!(
+            untimed(&coloured[1]),
+            "\x1b[33m WARN\x1b[0m roster: code=\"Internal\""
+        );
+    }
+
+    fn lines_of(line: Line) -> Vec<String> {
+        lines(line, emit)
+    }
+
+    /// JSON lines: the same events as objects, fields in order between
+    /// `level` and `target`.
+    #[test]
+    fn json_lines() {
+        let lines = lines_of(Line::Json);
+        let parsed: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        for value in &parsed {
+            assert!(humantime::parse_rfc3339(value["timestamp"].as_str().unwrap()).is_ok());
+        }
+        // In the line's order (serde_json's map sorts its keys).
+        let names = [
+            "timestamp",
+            "level",
+            "message",
+            "n",
+            "neg",
+            "yes",
+            "ratio",
+            "s",
+            "d",
+            "dbg",
+            "target",
+        ];
+        let at: Vec<usize> = names
+            .iter()
+            .map(|n| lines[0].find(&format!("\"{n}\":")).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{}", lines[0]);
+        assert_eq!(
+            parsed[0],
+            serde_json::json!({
+                "timestamp": parsed[0]["timestamp"], "level": "INFO", "message": "rpc done",
+                "n": 5, "neg": -3, "yes": true, "ratio": 0.5, "s": "a\"b\nc", "d": "shown",
+                "dbg": "Some(1)", "target": "roster::api::call"
+            })
+        );
+        assert_eq!(
+            parsed[2],
+            serde_json::json!({
+                "timestamp": parsed[2]["timestamp"], "level": "INFO",
+                "message": "from log", "target": "sled::pagecache"
+            })
+        );
     }
 
     #[test]

@@ -13,7 +13,11 @@
 //! - `Page::from_overfetch` keeps at most `limit` items and issues a token
 //!   exactly when it dropped one, and that token parses back to the last
 //!   kept item's id: for the fuzzed token's cursor, for the token text
-//!   itself whenever it is a valid id or access key name.
+//!   itself whenever it is a valid id or access key name;
+//! - the token text as an `id_prefix` is refused naming `id_prefix` unless
+//!   it is an id (or empty: no prefix); an accepted prefix never moves the
+//!   cursor back, and the prefix and the ids that extend it sort after the
+//!   new cursor whenever they sorted after the old one.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -66,6 +70,34 @@ fuzz_target!(|data: &[u8]| {
     if validate::id("id", &token).is_ok() || validate::key_name("name", &token).is_ok() {
         round_trip(&token, page.limit);
     }
+
+    // The token text as an `id_prefix`: refused naming it unless it is an
+    // id; else the cursor moves to before the prefix (never back), where
+    // the prefix itself and the ids that extend it sort after it.
+    let cursor = page.after.clone();
+    match page.with_prefix(&token) {
+        Err(e) => {
+            assert!(
+                validate::id("id", &token).is_err(),
+                "{token:?} refused: {e:?}"
+            );
+            assert_invalid::<()>(Err(e), "id_prefix");
+        }
+        Ok(prefixed) if token.is_empty() => assert_eq!(prefixed.after, cursor),
+        Ok(prefixed) => {
+            assert!(prefixed.after >= cursor, "the cursor moved back");
+            if cursor.as_str() < token.as_ref() {
+                for id in [token.to_string(), format!("{token}0"), format!("{token}~")] {
+                    assert!(
+                        *id > *prefixed.after,
+                        "{id:?} not after {:?}",
+                        prefixed.after
+                    );
+                }
+            }
+            assert_eq!(prefixed.prefix, *token);
+        }
+    }
 });
 
 /// Builds pages that end at `id` with and without a following item; checks
@@ -84,14 +116,15 @@ fn round_trip(id: &str, limit: usize) -> String {
             })
             .collect()
     };
-    let last = Page::from_overfetch(items(limit), limit, |s: &String| s.as_str());
+    let request = PageRequest::parse(limit as i32, "").expect("a valid size");
+    let last = Page::from_overfetch(items(limit), &request, |s: &String| s.as_str());
     assert_eq!(last.items.len(), limit);
     assert!(
         last.next_token.is_empty(),
         "a full last page has a next token"
     );
 
-    let page = Page::from_overfetch(items(limit + 1), limit, |s: &String| s.as_str());
+    let page = Page::from_overfetch(items(limit + 1), &request, |s: &String| s.as_str());
     assert_eq!(page.items.len(), limit);
     assert_eq!(page.items.last().map(String::as_str), Some(id));
     assert!(!page.next_token.is_empty());
