@@ -38,6 +38,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ".roster.v1.ListUsersResponse",
             "crate::api::wire::ListUsersResponse",
         )
+        // The same for GetInfo's answer, which the server encodes once per
+        // cached caller.
+        .extern_path(
+            ".roster.v1.GetUserInfoResponse",
+            "crate::api::wire::GetUserInfoResponse",
+        )
         .compile_protos(&protos, &[PathBuf::from("proto"), include])?;
     console_assets(&out)?;
     Ok(())

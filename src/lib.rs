@@ -48,8 +48,8 @@ pub mod traces;
 pub mod pb {
     #![allow(missing_docs, clippy::all)]
     tonic::include_proto!("roster.v1");
-    /// Written by hand (see `api::wire`); the same message on the wire.
-    pub use crate::api::wire::ListUsersResponse;
+    /// Written by hand (see `api::wire`); the same messages on the wire.
+    pub use crate::api::wire::{GetUserInfoResponse, ListUsersResponse};
 
     /// The encoded descriptor set of `roster.v1`, for gRPC reflection.
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("roster_descriptor");

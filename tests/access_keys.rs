@@ -593,3 +593,64 @@ async fn set_role(s: &TestServer, id: &str, role: &str) {
         .await
         .unwrap();
 }
+
+/// GetInfo answers the user as it is now: after UpdateUser changes the
+/// caller's name, email and roles (and so its permissions and grantable
+/// roles), the next GetInfo with the same key shows the change, also
+/// through impersonation.
+#[tokio::test]
+async fn get_info_follows_updates() {
+    let s = TestServer::start().await;
+    s.org("acme").await;
+    let key = s.user("ann", "acme", "", &["user"]).await;
+    let mut ann = s.client(&key);
+    let before = ann
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (before.roles.clone(), before.grantable_roles.clone()),
+        (vec!["user".to_string()], vec![])
+    );
+    let seen_as = s
+        .client_as(&s.admin_key, "ann")
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(seen_as, before);
+
+    s.admin()
+        .update_user(pb::UpdateUserRequest {
+            user: Some(pb::User {
+                id: "ann".into(),
+                name: "Ann Admin".into(),
+                email: "ann@acme.example".into(),
+                org_id: "acme".into(),
+                roles: vec!["org-admin".into()],
+                ..Default::default()
+            }),
+            update_mask: None,
+        })
+        .await
+        .unwrap();
+    let after = ann
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.id, "ann");
+    assert_eq!(after.name, "Ann Admin");
+    assert_eq!(after.email, "ann@acme.example");
+    assert_eq!(after.roles, ["org-admin"]);
+    assert_eq!(after.grantable_roles, ["user", "tenant-admin", "org-admin"]);
+    assert!(after.permissions.contains(&"users:write".to_string()));
+    let seen_as = s
+        .client_as(&s.admin_key, "ann")
+        .get_info(pb::GetUserInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(seen_as, after);
+}

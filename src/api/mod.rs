@@ -164,28 +164,15 @@ impl UserService for Api {
     async fn get_info(
         &self,
         req: Request<pb::GetUserInfoRequest>,
-    ) -> Result<Response<pb::GetUserInfoResponse>, Status> {
+    ) -> Result<Response<wire::GetUserInfoResponse>, Status> {
         let (call, pb::GetUserInfoRequest {}) = Call::begin(&self.state, "GetInfo", req);
         let result = call
             .run(async {
                 let (dir, who) = call.caller().await?;
                 let caller = dir.info(&who).await?;
-                let user = &caller.user;
-                Ok(pb::GetUserInfoResponse {
-                    id: user.id.clone(),
-                    name: user.name.clone(),
-                    email: user.email.clone(),
-                    roles: user.roles.clone(),
-                    permissions: caller
-                        .permissions
-                        .iter()
-                        .map(|p| p.as_str().into())
-                        .collect(),
-                    grantable_roles: caller
-                        .grantable_roles()
-                        .map(|r| r.as_str().into())
-                        .collect(),
-                })
+                Ok(wire::GetUserInfoResponse::encoded(
+                    caller.info.get_or_init(|| info(&caller)).clone(),
+                ))
             })
             .await;
         call.finish(result)
@@ -457,4 +444,25 @@ impl UserService for Api {
             .await;
         call.finish(result)
     }
+}
+
+/// GetInfo's answer for `caller`, encoded (kept in `Caller::info`).
+fn info(caller: &crate::auth::Caller) -> bytes::Bytes {
+    let user = &caller.user;
+    wire::GetUserInfoResponse::encode_fields(&wire::GetUserInfoResponse {
+        id: user.id.clone(),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        roles: user.roles.clone(),
+        permissions: caller
+            .permissions
+            .iter()
+            .map(|p| p.as_str().into())
+            .collect(),
+        grantable_roles: caller
+            .grantable_roles()
+            .map(|r| r.as_str().into())
+            .collect(),
+        encoded: bytes::Bytes::new(),
+    })
 }

@@ -1,15 +1,20 @@
-//! `roster.v1.ListUsersResponse`, written by hand instead of generated
-//! (`build.rs` maps the message here with `extern_path`), so that the server
-//! can answer a page of users with their stored encodings spliced in: the
-//! store keeps each user's protobuf encoding beside its index entries
-//! (`convert::user_listing`), and decoding and re-encoding a page cost more
-//! than everything else in the call (BENCHMARKS.md).
+//! Two answers written by hand instead of generated (`build.rs` maps the
+//! messages here with `extern_path`), so that the server can send bytes it
+//! encoded earlier:
 //!
-//! On the wire it is exactly the generated message: field 1 `repeated User
-//! users`, field 2 `string next_page_token`. Clients (roster's own Rust
-//! client included) decode into `users`; the server fills `listed`.
+//! - `roster.v1.ListUsersResponse`, a page of users with their stored
+//!   encodings spliced in: the store keeps each user's protobuf encoding
+//!   beside its index entries (`convert::user_listing`), and decoding and
+//!   re-encoding a page cost more than everything else in the call
+//!   (BENCHMARKS.md);
+//! - `roster.v1.GetUserInfoResponse`, encoded once per cached caller
+//!   (`auth::Caller::info`), so that a GetInfo builds no strings.
+//!
+//! On the wire each is exactly the generated message. Clients (roster's own
+//! Rust client included) decode into the fields; the server fills the
+//! encoded form (`listed`, `encoded`), written after any fields that are set.
 
-use prost::bytes::{Buf, BufMut};
+use prost::bytes::{Buf, BufMut, Bytes};
 use prost::encoding::{self, message, string, DecodeContext, WireType};
 use prost::DecodeError;
 
@@ -80,10 +85,164 @@ impl prost::Message for ListUsersResponse {
     }
 }
 
+/// Answer of GetInfo: the calling (or impersonated) user.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetUserInfoResponse {
+    /// The user's id.
+    pub id: String,
+    /// The user's display name.
+    pub name: String,
+    /// The user's email address; empty when none is set.
+    pub email: String,
+    /// The user's roles, in the order in which they were given.
+    pub roles: Vec<String>,
+    /// The union of the roles' permissions and the self permissions.
+    pub permissions: Vec<String>,
+    /// The built-in roles the user may give, lowest first.
+    pub grantable_roles: Vec<String>,
+    /// The whole answer, already encoded (as the server sends it; a client
+    /// decodes into the fields above and leaves this empty).
+    pub encoded: Bytes,
+}
+
+const INFO_ID: u32 = 1;
+const INFO_NAME: u32 = 2;
+const INFO_EMAIL: u32 = 3;
+const INFO_ROLES: u32 = 4;
+const INFO_PERMISSIONS: u32 = 5;
+const INFO_GRANTABLE_ROLES: u32 = 6;
+
+impl GetUserInfoResponse {
+    /// The answer as the server sends it: `fields` encoded, and nothing
+    /// else (what `auth::Caller::info` keeps).
+    pub fn encode_fields(fields: &GetUserInfoResponse) -> Bytes {
+        Bytes::from(prost::Message::encode_to_vec(fields))
+    }
+
+    /// The answer of already encoded bytes (of [`Self::encode_fields`]).
+    pub fn encoded(encoded: Bytes) -> Self {
+        GetUserInfoResponse {
+            encoded,
+            ..Default::default()
+        }
+    }
+}
+
+impl prost::Message for GetUserInfoResponse {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        for (tag, value) in [
+            (INFO_ID, &self.id),
+            (INFO_NAME, &self.name),
+            (INFO_EMAIL, &self.email),
+        ] {
+            if !value.is_empty() {
+                string::encode(tag, value, buf);
+            }
+        }
+        string::encode_repeated(INFO_ROLES, &self.roles, buf);
+        string::encode_repeated(INFO_PERMISSIONS, &self.permissions, buf);
+        string::encode_repeated(INFO_GRANTABLE_ROLES, &self.grantable_roles, buf);
+        buf.put_slice(&self.encoded);
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        match tag {
+            INFO_ID => string::merge(wire_type, &mut self.id, buf, ctx),
+            INFO_NAME => string::merge(wire_type, &mut self.name, buf, ctx),
+            INFO_EMAIL => string::merge(wire_type, &mut self.email, buf, ctx),
+            INFO_ROLES => string::merge_repeated(wire_type, &mut self.roles, buf, ctx),
+            INFO_PERMISSIONS => string::merge_repeated(wire_type, &mut self.permissions, buf, ctx),
+            INFO_GRANTABLE_ROLES => {
+                string::merge_repeated(wire_type, &mut self.grantable_roles, buf, ctx)
+            }
+            _ => encoding::skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        let strings: usize = [
+            (INFO_ID, &self.id),
+            (INFO_NAME, &self.name),
+            (INFO_EMAIL, &self.email),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(tag, value)| string::encoded_len(tag, value))
+        .sum();
+        strings
+            + string::encoded_len_repeated(INFO_ROLES, &self.roles)
+            + string::encoded_len_repeated(INFO_PERMISSIONS, &self.permissions)
+            + string::encoded_len_repeated(INFO_GRANTABLE_ROLES, &self.grantable_roles)
+            + self.encoded.len()
+    }
+
+    fn clear(&mut self) {
+        *self = GetUserInfoResponse::default();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use prost::Message;
+
+    /// GetInfo's answer: the fields encode as the generated message would,
+    /// the pre-encoded form sends the same bytes, and both decode into the
+    /// fields.
+    #[test]
+    fn info_encodes_as_generated() {
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Generated {
+            #[prost(string, tag = "1")]
+            id: String,
+            #[prost(string, tag = "2")]
+            name: String,
+            #[prost(string, tag = "3")]
+            email: String,
+            #[prost(string, repeated, tag = "4")]
+            roles: Vec<String>,
+            #[prost(string, repeated, tag = "5")]
+            permissions: Vec<String>,
+            #[prost(string, repeated, tag = "6")]
+            grantable_roles: Vec<String>,
+        }
+        let strings = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (email, grantable) in [("", vec![]), ("a@b.c", strings(&["user"]))] {
+            let fields = GetUserInfoResponse {
+                id: "admin".into(),
+                name: "Ädmin".into(),
+                email: email.into(),
+                roles: strings(&["super-admin", "app:x"]),
+                permissions: strings(&["orgs:read", "self:read"]),
+                grantable_roles: grantable.clone(),
+                encoded: Bytes::new(),
+            };
+            let generated = Generated {
+                id: fields.id.clone(),
+                name: fields.name.clone(),
+                email: fields.email.clone(),
+                roles: fields.roles.clone(),
+                permissions: fields.permissions.clone(),
+                grantable_roles: grantable,
+            }
+            .encode_to_vec();
+            assert_eq!(fields.encode_to_vec(), generated);
+            assert_eq!(fields.encoded_len(), generated.len());
+            let sent = GetUserInfoResponse::encoded(GetUserInfoResponse::encode_fields(&fields));
+            assert_eq!(sent.encode_to_vec(), generated);
+            assert_eq!(sent.encoded_len(), generated.len());
+            assert_eq!(
+                GetUserInfoResponse::decode(generated.as_slice()).unwrap(),
+                fields
+            );
+        }
+    }
 
     /// What the server sends decodes, with roster's own client type and as
     /// the generated `User`s, into what was listed; and the encoding is the

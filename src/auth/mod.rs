@@ -36,6 +36,10 @@ pub struct Caller {
     pub impersonator: Option<String>,
     /// `user`'s permissions (worked out once: the caller is cached).
     pub permissions: Permissions,
+    /// GetInfo's answer for this caller, encoded: made by the API on the
+    /// caller's first GetInfo and kept as long as the caller is cached (a
+    /// write that changes the user makes a new caller).
+    pub info: std::sync::OnceLock<bytes::Bytes>,
 }
 
 impl Caller {
@@ -46,6 +50,7 @@ impl Caller {
             permissions: Permissions::of_roles(&user.roles),
             user,
             impersonator: None,
+            info: std::sync::OnceLock::new(),
         }
     }
 

@@ -657,6 +657,7 @@ mod tests {
             roles: vec!["super-admin".into()],
             permissions: vec!["a:b".into(), "c:d".into()],
             grantable_roles: vec!["user".into()],
+            encoded: Default::default(),
         };
         let (fast, slow) = both("roster.v1.GetUserInfoResponse", &info.encode_to_vec());
         assert_eq!(fast, slow);
