@@ -17,6 +17,11 @@ it), so mixing tools would mislead.
                                   # second) against without, alternating
     scripts/bench --traces-cost   # GetInfo exporting spans to an OTLP receiver
                                   # (examples/otlp_sink.rs) against not, alternating
+    scripts/bench --log-cost      # GetInfo logging text (the default) against
+                                  # JSON, alternating
+
+Servers run in the default configuration (the flags `cargo run --release`
+gives: text log, written to a file here) unless a mode says otherwise.
 
 Before it measures anything, the benchmark samples the machine for 3 s:
 when more than 10 % of its CPU time went to other work, more than 2 % was
@@ -194,8 +199,21 @@ def random_user(n):
     return f"bench-{{{{randomInt 0 {n}}}}}"
 
 
+def logged(text, name):
+    """The value of field `name` in a log of either format (JSON or text)."""
+    m = re.search(rf'"{name}":"([^"]+)"|\b{name}=([^\s"]+)', text)
+    return m and (m.group(1) or m.group(2))
+
+
+def serving(text):
+    """Whether a log of either format says the server is serving."""
+    return re.search(r'"message":"serving"|^\S+ +INFO roster[a-z:_]*: serving\b', text, re.M)
+
+
 class Server:
-    """A roster process on a free port; `started` to SERVING in seconds."""
+    """A roster process on a free port, in the default configuration (the
+    flags of `cargo run --release`: text log, to a file here) plus `extra`;
+    `started` to SERVING in seconds."""
 
     def __init__(self, binary, data_dir, extra=(), log_name="server.log", env=None):
         Path(data_dir).mkdir(parents=True, exist_ok=True)
@@ -204,7 +222,7 @@ class Server:
         begin = time.monotonic()
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir),
-             "--log-format", "json", "--max-in-flight", "4096", *extra],
+             *extra],
             stdout=subprocess.DEVNULL, stderr=self.log,
             env=dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "info"), **(env or {})))
         self.addr = None
@@ -212,13 +230,9 @@ class Server:
         while time.monotonic() - begin < 600:
             text = self.log_path.read_text()
             if self.addr is None:
-                m = re.search(r'"addr":"([^"]+)"', text)
-                if m:
-                    self.addr = m.group(1)
-                m = re.search(r'"metrics_addr":"([^"]+)"', text)
-                if m:
-                    self.metrics_addr = m.group(1)
-            if '"message":"serving"' in text:
+                self.addr = logged(text, "addr")
+                self.metrics_addr = logged(text, "metrics_addr")
+            if serving(text):
                 self.started = time.monotonic() - begin
                 return
             if self.proc.poll() is not None:
@@ -355,9 +369,11 @@ def main():
                         help="A/B: GetInfo with --metrics-listen (scraped each second) and without")
     parser.add_argument("--traces-cost", action="store_true",
                         help="A/B: GetInfo exporting its spans to an OTLP receiver and not")
+    parser.add_argument("--log-cost", action="store_true",
+                        help="A/B: GetInfo logging text (the default) and JSON")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="alternations of --compare, --metrics-cost and --traces-cost "
-                             "(default 3)")
+                        help="alternations of --compare, --metrics-cost, --traces-cost and "
+                             "--log-cost (default 3)")
     parser.add_argument("--postgres", action="store_true",
                         help="on a PostgreSQL store (a throwaway cluster): one replica, then three")
     parser.add_argument("--wait-quiet", type=float, default=60, metavar="SECONDS",
@@ -377,6 +393,11 @@ def main():
         binary = roster_binary(release=True)
         variants = {"metrics off": (binary, []),
                     "metrics on": (binary, ["--metrics-listen", "127.0.0.1:0"])}
+        return compare(variants, read_workloads(users)[:1], users, duration, args.rounds)
+    if args.log_cost:
+        binary = roster_binary(release=True)
+        variants = {"text log": (binary, []),
+                    "JSON log": (binary, ["--log-format", "json"])}
         return compare(variants, read_workloads(users)[:1], users, duration, args.rounds)
     if args.traces_cost:
         binary = roster_binary(release=True)
