@@ -29,7 +29,7 @@ code, by the crate of the function it was inlined into:
   authorization     the permission table and scope checks
   log event         the formatter, tracing, and the log writer's thread
   store             sled, the store's code and its writer thread
-  memory            the allocator, memcpy and memset
+  memory            the allocator, memcpy, memset and memcmp
   the rest          roster's other code: the handler, request ids, traces
 """
 
@@ -64,7 +64,7 @@ WORKLOADS = [
 PHASES = [
     ("log event", [r"/src/telemetry\.rs", r"tracing[-_]core", r"tracing[-_]subscriber",
                    r"/tracing-0", r"humantime", r"^tracing::", r"tracing_log",
-                   r"^roster::api::call::Call::log"]),
+                   r"^roster::api::call::Call::log", r"^roster::telemetry"]),
     ("authentication", [r"/src/auth/(keys|authenticator|mod)\.rs", r"sha2", r"digest-0",
                         r"block-buffer", r"^roster::auth::(keys|authenticator)",
                         r"^roster::auth::Credentials", r"^roster::api::call::Call::caller",
@@ -80,7 +80,7 @@ PHASES = [
                          r"futures", r"mio", r"^(h2|hyper|hyper_util|tonic|tower|http|bytes|"
                          r"tokio|axum|slab|futures_util|mio)::", r"libc\.so.*:(__)?(write|read|"
                          r"recv|send|epoll|syscall)"]),
-    ("memory", [r"mimalloc", r"mem(move|cpy|set)", r"^__rust_(alloc|dealloc|realloc)",
+    ("memory", [r"mimalloc", r"mem(move|cpy|set|cmp)", r"^__rust_(alloc|dealloc|realloc)",
                 r"alloc::raw_vec"]),
 ]
 

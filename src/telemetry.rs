@@ -249,12 +249,10 @@ impl Line {
         let normalized = event.normalized_metadata();
         let from_log = normalized.is_some();
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
-        // RFC 3339, UTC, microseconds, as tracing-subscriber writes it.
-        let now = humantime::format_rfc3339_micros(std::time::SystemTime::now());
         match self {
             Line::Json => {
                 line.push_str("{\"timestamp\":\"");
-                let _ = write!(line, "{now}");
+                push_now(line);
                 line.push_str("\",\"level\":\"");
                 line.push_str(meta.level().as_str());
                 line.push('"');
@@ -268,7 +266,8 @@ impl Line {
                 line.push_str("}\n");
             }
             Line::Text { colours } => {
-                let _ = write!(line, "{now} ");
+                push_now(line);
+                line.push(' ');
                 let (start, end) = match (colours, *meta.level()) {
                     (false, _) => ("", ""),
                     (true, Level::ERROR) => ("\x1b[31m", "\x1b[0m"),
@@ -390,6 +389,37 @@ impl Visit for Fields<'_> {
     }
 }
 
+/// Appends the time as RFC 3339, UTC, microseconds, as tracing-subscriber
+/// writes it: `2026-12-02T05:45:17.434774Z`. The part up to the second is
+/// formatted once a second per thread.
+fn push_now(line: &mut String) {
+    thread_local! {
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let now = std::time::SystemTime::now();
+    let since = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    SECOND.with(|second| {
+        let mut second = second.borrow_mut();
+        if second.0 != since.as_secs() {
+            let whole = humantime::format_rfc3339_micros(now).to_string();
+            // `YYYY-MM-DDTHH:MM:SS.`, the same for the whole second.
+            *second = (since.as_secs(), whole[..whole.len() - 7].to_owned());
+        }
+        line.push_str(&second.1);
+    });
+    let micros = since.subsec_micros();
+    let mut digits = [b'0'; 6];
+    let mut rest = micros;
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    line.push_str(std::str::from_utf8(&digits).unwrap_or_default());
+    line.push('Z');
+}
+
 /// Appends `n` in decimal.
 fn push_u64(line: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -418,25 +448,51 @@ struct Escaped<'a>(&'a mut String);
 
 impl fmt::Write for Escaped<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let mut rest = s;
-        while let Some(i) = rest
-            .bytes()
-            .position(|b| b < 0x20 || b == b'"' || b == b'\\')
-        {
-            self.0.push_str(&rest[..i]);
-            match rest.as_bytes()[i] {
-                b'"' => self.0.push_str("\\\""),
-                b'\\' => self.0.push_str("\\\\"),
-                b'\n' => self.0.push_str("\\n"),
-                b'\r' => self.0.push_str("\\r"),
-                b'\t' => self.0.push_str("\\t"),
-                b => write!(self.0, "\\u{b:04x}")?,
+        let bytes = s.as_bytes();
+        // Bytes from `start` on are copied as they are, once the next one
+        // to escape (or the end) is found; eight at a time where none is.
+        let (mut start, mut i) = (0, 0);
+        while i < bytes.len() {
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                if !any_to_escape(chunk) {
+                    i += 8;
+                    continue;
+                }
             }
-            rest = &rest[i + 1..];
+            let b = bytes[i];
+            if b < 0x20 || b == b'"' || b == b'\\' {
+                // An ASCII byte: `i` is a character boundary.
+                self.0.push_str(&s[start..i]);
+                match b {
+                    b'"' => self.0.push_str("\\\""),
+                    b'\\' => self.0.push_str("\\\\"),
+                    b'\n' => self.0.push_str("\\n"),
+                    b'\r' => self.0.push_str("\\r"),
+                    b'\t' => self.0.push_str("\\t"),
+                    b => write!(self.0, "\\u{b:04x}")?,
+                }
+                start = i + 1;
+            }
+            i += 1;
         }
-        self.0.push_str(rest);
+        self.0.push_str(&s[start..]);
         Ok(())
     }
+}
+
+/// Whether any of eight bytes is a control character, `"` or `\`
+/// (bytewise tests on a word; a byte of a multi-byte character is never
+/// one of them).
+fn any_to_escape(chunk: u64) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let zero = |x: u64| below(x, 1);
+    (below(chunk, 0x20)
+        | zero(chunk ^ (ONES * u64::from(b'"')))
+        | zero(chunk ^ (ONES * u64::from(b'\\'))))
+        != 0
 }
 
 #[cfg(test)]
@@ -646,6 +702,50 @@ mod tests {
             let mut s = String::new();
             push_u64(&mut s, n);
             assert_eq!(s, n.to_string());
+        }
+    }
+
+    /// The time of a line is what tracing-subscriber writes, including
+    /// across the second's cache.
+    #[test]
+    fn now_is_rfc3339_micros() {
+        for _ in 0..3 {
+            let before = std::time::SystemTime::now();
+            let mut line = String::new();
+            push_now(&mut line);
+            let after = std::time::SystemTime::now();
+            let parsed = humantime::parse_rfc3339(&line).unwrap();
+            assert_eq!(line.len(), "2026-12-02T05:45:17.434774Z".len(), "{line}");
+            let micro = Duration::from_micros(1);
+            assert!(parsed + micro >= before && parsed <= after, "{line}");
+            std::thread::sleep(Duration::from_millis(400));
+        }
+    }
+
+    /// The escaping of every string, at every offset and length around the
+    /// word-at-a-time scan, is serde_json's (for the characters tried here:
+    /// serde_json writes backspace and form feed as `\b` and `\f`, this
+    /// as `\u0008` and `\u000c`, the same string to a reader).
+    #[test]
+    fn escaping_matches_serde_json() {
+        let pieces = [
+            "a", "\"", "\\", "\n", "\u{1}", "\u{1f}", " ", "~", "é", "😀", "\u{7f}", "\t",
+        ];
+        let mut state = 7u64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(state % 23) {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                s.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            let mut ours = String::new();
+            push_string(&mut ours, &s);
+            let theirs = serde_json::to_string(&s).unwrap();
+            assert_eq!(serde_json::from_str::<String>(&ours).unwrap(), s, "{ours}");
+            // serde_json writes DEL raw and other controls as \u00XX or short forms.
+            assert_eq!(ours, theirs, "{s:?}");
         }
     }
 

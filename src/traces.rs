@@ -126,7 +126,47 @@ pub struct Ids {
     pub span_id: SpanId,
 }
 
+/// A call's ids in lowercase hex, as log lines show them: made without
+/// the formatting machinery (the log event is written on every call).
+#[derive(Clone, Copy, Debug)]
+pub struct HexIds {
+    trace: [u8; 32],
+    span: [u8; 16],
+}
+
+impl HexIds {
+    /// The trace id, 32 hex digits.
+    pub fn trace_id(&self) -> &str {
+        std::str::from_utf8(&self.trace).unwrap_or_default()
+    }
+
+    /// The span id, 16 hex digits.
+    pub fn span_id(&self) -> &str {
+        std::str::from_utf8(&self.span).unwrap_or_default()
+    }
+}
+
+/// Writes `bytes` as lowercase hex into `out` (twice as long).
+fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (byte, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
+    }
+}
+
 impl Ids {
+    /// The ids in hex (what `Display` shows, and W3C's `traceparent`).
+    pub fn hex(&self) -> HexIds {
+        let mut hex = HexIds {
+            trace: [0; 32],
+            span: [0; 16],
+        };
+        hex_into(&self.trace_id.to_bytes(), &mut hex.trace);
+        hex_into(&self.span_id.to_bytes(), &mut hex.span);
+        hex
+    }
+
     /// Ids without a span: the caller's trace (`parent`) or a new one, and
     /// a new span id.
     fn new(parent: Option<&Context>) -> Self {
@@ -300,6 +340,9 @@ mod tests {
             "4bf92f3577b34da6a3ce929d0e0e4736"
         );
         assert_ne!(span.ids().span_id.to_string(), "00f067aa0ba902b7");
+        let hex = span.ids().hex();
+        assert_eq!(hex.trace_id(), span.ids().trace_id.to_string());
+        assert_eq!(hex.span_id(), span.ids().span_id.to_string());
         assert_ne!(span.ids().span_id, SpanId::INVALID);
 
         for bad in [

@@ -146,7 +146,7 @@ impl<'a> Call<'a> {
             Some(c) => (c.id(), self.credentials.impersonating()),
             None => ("", None),
         };
-        let ids = self.span.ids();
+        let ids = self.span.ids().hex();
         tracing::info!(
             method = self.method,
             code = code_name(code),
@@ -154,8 +154,8 @@ impl<'a> Call<'a> {
             caller,
             impersonated,
             request_id = self.request_id.as_ref().and_then(|id| id.to_str().ok()),
-            trace_id = %ids.trace_id,
-            span_id = %ids.span_id,
+            trace_id = ids.trace_id(),
+            span_id = ids.span_id(),
             "rpc"
         );
         self.span.end(code);

@@ -290,15 +290,15 @@ impl Expiry {
     /// handler would have logged it (the handler, dropped or never run,
     /// writes none).
     pub fn expired(&self) -> tonic::Status {
-        let ids = crate::traces::Ids::unspanned(self.traceparent.as_ref());
+        let ids = crate::traces::Ids::unspanned(self.traceparent.as_ref()).hex();
         tracing::info!(
             method = self.method,
             code = "DeadlineExceeded",
             duration_us = self.arrived.elapsed().as_micros() as u64,
             caller = "",
             request_id = self.request_id.as_ref().and_then(|id| id.to_str().ok()),
-            trace_id = %ids.trace_id,
-            span_id = %ids.span_id,
+            trace_id = ids.trace_id(),
+            span_id = ids.span_id(),
             "rpc"
         );
         tonic::Status::deadline_exceeded("deadline exceeded")
