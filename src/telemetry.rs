@@ -448,19 +448,14 @@ struct Escaped<'a>(&'a mut String);
 
 impl fmt::Write for Escaped<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let bytes = s.as_bytes();
-        // Bytes from `start` on are copied as they are, once the next one
-        // to escape (or the end) is found; eight at a time where none is.
-        let (mut start, mut i) = (0, 0);
-        while i < bytes.len() {
-            if let Some(chunk) = bytes.get(i..i + 8) {
-                let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-                if !any_to_escape(chunk) {
-                    i += 8;
-                    continue;
-                }
-            }
-            let b = bytes[i];
+        // Nearly every string logged needs no escaping: found out eight
+        // bytes at a time, and copied whole.
+        if !needs_escaping(s.as_bytes()) {
+            self.0.push_str(s);
+            return Ok(());
+        }
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
             if b < 0x20 || b == b'"' || b == b'\\' {
                 // An ASCII byte: `i` is a character boundary.
                 self.0.push_str(&s[start..i]);
@@ -474,11 +469,22 @@ impl fmt::Write for Escaped<'_> {
                 }
                 start = i + 1;
             }
-            i += 1;
         }
         self.0.push_str(&s[start..]);
         Ok(())
     }
+}
+
+/// Whether any byte of `bytes` is a control character, `"` or `\`.
+fn needs_escaping(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    let whole = chunks
+        .by_ref()
+        .any(|chunk| any_to_escape(u64::from_le_bytes(chunk.try_into().unwrap_or_default())));
+    // The last few bytes, padded with a letter.
+    let mut last = [b'a'; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    whole || any_to_escape(u64::from_le_bytes(last))
 }
 
 /// Whether any of eight bytes is a control character, `"` or `\`
