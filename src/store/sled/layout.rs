@@ -241,14 +241,15 @@ impl<T: HasTree> Reader for T {
         form: &ListingForm,
     ) -> Result<Listings> {
         let tree = self.tree();
-        let mut listed = Listings::default();
+        // A page of 100 of the benchmark's users fits without growing.
+        let mut listed = Listings::with_capacity(limit.min(1001), limit.min(1001) * 128);
         // Positions of users whose kept form is of another version.
         let mut stale = Vec::new();
-        let mut keep = |id: &str, value: &[u8]| match current_listing(value, form.version) {
-            Some(kept) => listed.push(id, kept),
+        let mut keep = |id: &[u8], value: &[u8]| match current_listing(value, form.version) {
+            Some(kept) => listed.push_bytes(id, kept),
             None => {
                 stale.push(listed.len());
-                listed.push(id, &[]);
+                listed.push_bytes(id, &[]);
             }
         };
         let in_memory = self
@@ -256,7 +257,7 @@ impl<T: HasTree> Reader for T {
             .is_some_and(|memory| memory.page(scope, after, limit, &mut keep));
         if !in_memory {
             scan(tree, &user_index(scope), after, limit, |id, value| {
-                keep(id, value);
+                keep(id.as_bytes(), value);
                 Ok(())
             })?;
         }

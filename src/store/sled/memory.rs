@@ -40,9 +40,13 @@ use crate::domain::{Error, Result};
 use crate::store::UserScope;
 
 /// Bytes (estimated, see [`OVERHEAD`]) all scopes in memory may hold
-/// together; a scope that would pass it is listed from sled. 1,000,000 users
-/// of the benchmark's size take about 150 MiB (BENCHMARKS.md).
-pub(super) const BUDGET: usize = 320 << 20;
+/// together; a scope that would pass it is listed from sled. About 450,000
+/// users of the benchmark's size (~150 bytes each): an organization of
+/// 100,000 fits, the 1,000,000-user benchmark's one of 990,000 does not —
+/// building it would also bring its part of the tree into sled's page cache
+/// (~1.6 times the index's size), which together would pass 512 MiB of RSS
+/// (BENCHMARKS.md, "ListUsers from memory (issue 14)").
+pub(super) const BUDGET: usize = 64 << 20;
 /// Users the call that first lists a scope reads itself; a larger scope's
 /// rest goes to the builder thread (so no call waits long for it).
 const INLINE: usize = 4096;
@@ -109,11 +113,6 @@ impl Entry {
 
     fn id(&self) -> &[u8] {
         &self.0[2..2 + self.id_len()]
-    }
-
-    /// The id as text (entries are made from `&str`s only).
-    fn id_str(&self) -> &str {
-        std::str::from_utf8(self.id()).unwrap_or_default()
     }
 
     fn value(&self) -> &[u8] {
@@ -286,8 +285,8 @@ impl Index {
         self.used.load(Ordering::Acquire)
     }
 
-    /// Calls `f` with the id and kept value of each of up to `limit` users
-    /// of `scope` after `after`, in id order, from memory, and answers
+    /// Calls `f` with the id (UTF-8: entries are made from `&str`s only)
+    /// and kept value of each of up to `limit` users of `scope` after `after`, in id order, from memory, and answers
     /// `true`; answers `false`, having called it for none, when the scope
     /// is not in memory (then it starts reading it, the first time).
     pub(super) fn page(
@@ -295,7 +294,7 @@ impl Index {
         scope: UserScope<'_>,
         after: &str,
         limit: usize,
-        mut f: impl FnMut(&str, &[u8]),
+        mut f: impl FnMut(&[u8], &[u8]),
     ) -> bool {
         let (kind, id) = split(scope);
         let found = read(&self.scopes)[kind as usize].get(id).cloned();
@@ -315,7 +314,7 @@ impl Index {
             return false;
         };
         for entry in users.set.range((lower, Bound::Unbounded)).take(limit) {
-            f(entry.id_str(), entry.value());
+            f(entry.id(), entry.value());
         }
         true
     }
@@ -405,8 +404,9 @@ impl Index {
             let (added, removed) = build.users.change(id, value.as_deref());
             self.account(added, removed);
         }
+        let (users, bytes) = (build.users.set.len(), build.users.bytes);
         *state = State::Ready(build.users);
-        tracing::debug!(kind = ?build.kind, "listing index: scope in memory");
+        tracing::debug!(kind = ?build.kind, users, bytes, held = self.used(), "listing index: scope in memory");
         if self.used() > self.budget {
             self.unindex(&mut state);
         }
@@ -572,7 +572,7 @@ mod tests {
     fn in_memory(index: &Index, scope: UserScope<'_>, after: &str, limit: usize) -> Option<Pairs> {
         let mut page = Vec::new();
         let found = index.page(scope, after, limit, |id, v| {
-            page.push((id.into(), v.into()))
+            page.push((String::from_utf8(id.to_vec()).unwrap(), v.into()))
         });
         found.then_some(page)
     }
