@@ -257,12 +257,17 @@ impl Index {
             stop: AtomicBool::new(false),
         });
         let builder = {
-            let index = index.clone();
+            // Weak: an index dropped without `close` (a store whose open
+            // failed later) still drops its sender, which ends the thread.
+            let index = Arc::downgrade(&index);
             thread::Builder::new()
                 .name("roster-listing".into())
                 .spawn(move || {
                     for build in rx {
-                        index.finish_in_background(build);
+                        match index.upgrade() {
+                            Some(index) => index.finish_in_background(build),
+                            None => return,
+                        }
                     }
                 })?
         };
