@@ -291,9 +291,10 @@ impl Index {
     }
 
     /// Calls `f` with the id (UTF-8: entries are made from `&str`s only)
-    /// and kept value of each of up to `limit` users of `scope` after `after`, in id order, from memory, and answers
-    /// `true`; answers `false`, having called it for none, when the scope
-    /// is not in memory (then it starts reading it, the first time).
+    /// and kept value of each of up to `limit` users of `scope` after
+    /// `after`, in id order, from memory, and answers `true`; answers
+    /// `false`, having called it for none, when the scope is not in memory
+    /// (then it starts reading it, the first time).
     pub(super) fn page(
         &self,
         scope: UserScope<'_>,
