@@ -85,9 +85,9 @@ fn strings(ids: &[&str]) -> Vec<String> {
     ids.iter().map(|s| s.to_string()).collect()
 }
 
-/// Each write is in the very next page of every scope it touches, listed
-/// once before (so the scopes are in memory): creates, renames, moves
-/// between tenants and organizations, deletes.
+/// Each write is in the very next page of every scope it touches (each
+/// scope is read into memory by the first listing that finds users in it):
+/// creates, renames, moves between tenants and organizations, deletes.
 #[tokio::test]
 async fn a_write_is_in_the_very_next_page() {
     let s = TestServer::start().await;

@@ -413,7 +413,28 @@ impl Index {
         let (users, bytes) = (build.users.set.len(), build.users.bytes);
         *state = State::Ready(build.users);
         tracing::debug!(kind = ?build.kind, users, bytes, held = self.used(), "listing index: scope in memory");
+        if users == 0 {
+            drop(state);
+            let id = std::str::from_utf8(&build.prefix[3..build.prefix.len() - 1]).unwrap_or("");
+            return self.forget_if_empty(build.kind, id, &build.scope);
+        }
         if self.used() > self.budget {
+            self.unindex(&mut state);
+        }
+    }
+
+    /// Takes an empty scope out of the index, so that listing the ids of
+    /// organizations that do not exist leaves nothing behind (an empty
+    /// scope costs one sled seek to read again when it is listed next).
+    fn forget_if_empty(&self, kind: Kind, id: &str, scope: &Scope) {
+        let mut scopes = write(&self.scopes);
+        let map = &mut scopes[kind as usize];
+        if !map.get(id).is_some_and(|s| Arc::ptr_eq(s, scope)) {
+            return;
+        }
+        let mut state = write(scope);
+        if matches!(&*state, State::Ready(users) if users.set.is_empty()) {
+            map.remove(id);
             self.unindex(&mut state);
         }
     }
@@ -637,15 +658,18 @@ mod tests {
             for &scope in listed {
                 in_memory(&index, scope, "", 1);
                 let after = format!("u{:02}", rng.below(45));
+                // An empty scope is not kept: listed from sled.
+                let empty = in_sled(&db, scope, "", 1).is_empty();
                 for (after, limit) in [("", 1000), (after.as_str(), 7), ("u1\u{7f}", 3)] {
                     let memory = in_memory(&index, scope, after, limit);
-                    assert_eq!(memory, Some(in_sled(&db, scope, after, limit)), "{step}");
+                    let sled = in_sled(&db, scope, after, limit);
+                    assert_eq!(memory, (!empty).then_some(sled), "{step}");
                 }
             }
         }
         let held: usize = SCOPES
             .iter()
-            .flat_map(|&scope| in_memory(&index, scope, "", usize::MAX).unwrap())
+            .flat_map(|&scope| in_memory(&index, scope, "", usize::MAX).unwrap_or_default())
             .map(|(id, v)| 2 + id.len() + v.len() + OVERHEAD)
             .sum();
         assert_eq!(index.used(), held);
@@ -737,6 +761,31 @@ mod tests {
         index.close();
     }
 
+    /// Listing scopes without users (say, ids of no organization) keeps
+    /// nothing: each is read, found empty and taken out again; one that
+    /// gets a user is read afresh when listed next.
+    #[test]
+    fn empty_scopes_are_not_kept() {
+        let (db, index) = setup(BUDGET);
+        for i in 0..100 {
+            assert_eq!(
+                in_memory(&index, UserScope::Org(&format!("no{i}")), "", 5),
+                None
+            );
+            assert_eq!(
+                in_memory(&index, UserScope::Tenant(&format!("no{i}")), "", 5),
+                None
+            );
+        }
+        assert!(read(&index.scopes).iter().all(HashMap::is_empty));
+        assert_eq!(index.used(), 0);
+        write(&db, &index, &[("ou/no7/u", Some(b"f"))]);
+        let page = in_memory(&index, UserScope::Org("no7"), "", 5).unwrap();
+        assert_eq!(page, [("u".to_string(), b"f".to_vec())]);
+        assert_eq!(read(&index.scopes)[Kind::Org as usize].len(), 1);
+        index.close();
+    }
+
     /// Deleting an organization or tenant frees its scope; listing it
     /// again (re-created) reads it afresh.
     #[test]
@@ -747,6 +796,8 @@ mod tests {
         assert!(in_memory(&index, UserScope::Org("o"), "", 5).is_some());
         assert!(in_memory(&index, UserScope::Tenant("t"), "", 5).is_some());
         write(&db, &index, &[("ou/o/u", None), ("tu/t/u", None)]);
+        // Emptied by writes, the scopes stay until their records go.
+        assert!(read(&index.scopes).iter().all(|scopes| scopes.len() == 1));
         write(&db, &index, &[("o/o", None), ("t/t", None)]);
         assert_eq!(index.used(), 0);
         assert!(read(&index.scopes).iter().all(HashMap::is_empty));
