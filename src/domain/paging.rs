@@ -139,9 +139,24 @@ pub struct Listings {
 }
 
 impl Listings {
+    /// Room for `users` users of `bytes` bytes (ids and forms) in all.
+    pub fn with_capacity(users: usize, bytes: usize) -> Self {
+        Listings {
+            bytes: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(users),
+        }
+    }
+
     /// Appends a user.
     pub fn push(&mut self, id: &str, form: &[u8]) {
-        self.bytes.extend_from_slice(id.as_bytes());
+        self.push_bytes(id.as_bytes(), form);
+    }
+
+    /// Appends a user whose id the caller has as bytes (a store's key),
+    /// without checking them again: an id that is not UTF-8 would read back
+    /// as empty (a page's token names the last one).
+    pub fn push_bytes(&mut self, id: &[u8], form: &[u8]) {
+        self.bytes.extend_from_slice(id);
         let id_end = self.bytes.len();
         self.bytes.extend_from_slice(form);
         self.ends.push((id_end, self.bytes.len()));
@@ -201,8 +216,10 @@ impl ListingPage {
     /// [`Page::from_overfetch`] for listings.
     pub fn from_overfetch(mut users: Listings, page: &PageRequest) -> Self {
         let limit = page.limit;
-        let admitted = users.iter().take_while(|(id, _)| page.admits(id)).count();
-        users.truncate(admitted);
+        if !page.prefix.is_empty() {
+            let admitted = users.iter().take_while(|(id, _)| page.admits(id)).count();
+            users.truncate(admitted);
+        }
         let next_token = if users.len() > limit {
             users.truncate(limit);
             match users.len() {

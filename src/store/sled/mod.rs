@@ -11,6 +11,7 @@
 
 mod check;
 mod layout;
+mod memory;
 mod writer;
 
 use std::{
@@ -50,6 +51,8 @@ pub(super) struct SledStore {
     /// Counts applied changes that may alter a caller (see
     /// `Store::revision`).
     revision: Arc<AtomicU64>,
+    /// The listed scopes' users in memory, which the writer keeps current.
+    memory: Arc<memory::Index>,
     /// None only while dropping.
     jobs: Option<mpsc::Sender<Job>>,
     writer: Option<thread::JoinHandle<()>>,
@@ -63,6 +66,7 @@ impl Drop for SledStore {
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }
+        self.memory.close();
     }
 }
 
@@ -116,16 +120,19 @@ impl SledStore {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64);
         let revision = Arc::new(AtomicU64::new(first));
+        let memory = memory::Index::open(tree.clone(), memory::BUDGET)?;
         let writer = {
             let (tree, durable, revision) = (tree.clone(), durable.clone(), revision.clone());
+            let memory = memory.clone();
             thread::Builder::new()
                 .name("roster-writer".into())
-                .spawn(move || writer::run(tree, durable, revision, rx))?
+                .spawn(move || writer::run(tree, durable, revision, memory, rx))?
         };
         Ok(SledStore {
             tree,
             durable,
             revision,
+            memory,
             jobs: Some(jobs),
             writer: Some(writer),
         })
@@ -135,6 +142,10 @@ impl SledStore {
 impl HasTree for SledStore {
     fn tree(&self) -> &sled::Tree {
         &self.tree
+    }
+
+    fn memory(&self) -> Option<&memory::Index> {
+        Some(&self.memory)
     }
 }
 

@@ -22,6 +22,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::mpsc;
 
 use super::layout::{get_json, kept_listing, key, key_record, HasTree};
+use super::memory::Index;
 use super::Durable;
 use crate::domain::{
     AccessKey, Error, JsonMap, KeyDigest, ListingForm, Organization, Result, Tenant, User,
@@ -44,6 +45,7 @@ pub(super) fn run(
     tree: sled::Tree,
     durable: Arc<Durable>,
     revision: Arc<AtomicU64>,
+    memory: Arc<Index>,
     mut jobs: mpsc::Receiver<Job>,
 ) {
     let mut pending: Vec<Commit> = Vec::with_capacity(MAX_GROUP);
@@ -64,6 +66,7 @@ pub(super) fn run(
                     Ok(()) => {
                         // Before the change is acknowledged (after the sync),
                         // so a call that starts after the answer sees it.
+                        memory.apply(&txn.staged);
                         if txn.affects_callers {
                             revision.fetch_add(1, Ordering::Release);
                         }
