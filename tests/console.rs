@@ -6,9 +6,12 @@
 
 mod common;
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::path::PathBuf;
 
-use common::{web::Conn, TestServer};
+use common::{
+    web::{request, Conn},
+    TestServer,
+};
 use roster::gateway::console::CONTENT_SECURITY_POLICY;
 
 /// `console/dist`'s files: path relative to it, bytes.
@@ -29,14 +32,6 @@ fn dist() -> Vec<(String, Vec<u8>)> {
     }
     files.sort();
     files
-}
-
-async fn get(addr: SocketAddr, method: &str, path: &str) -> common::web::Answer {
-    Conn::open(addr)
-        .await
-        .request(method, path, &[], b"")
-        .await
-        .unwrap()
 }
 
 /// The headers every console answer carries, found on `answer`.
@@ -76,7 +71,7 @@ async fn serves_every_file_of_the_build() {
     for addr in [server.addr, server.http_addr.unwrap()] {
         let index = &files.iter().find(|(n, _)| n == "index.html").unwrap().1;
         for path in ["/console/", "/console/index.html"] {
-            let page = get(addr, "GET", path).await;
+            let page = request(addr, "GET", path).await;
             assert_eq!(page.status, 200, "{path}");
             assert_eq!(&page.body, index, "{path}");
             assert_eq!(
@@ -88,7 +83,7 @@ async fn serves_every_file_of_the_build() {
         }
         for (name, bytes) in files.iter().filter(|(n, _)| n != "index.html") {
             let path = format!("/console/{name}");
-            let asset = get(addr, "GET", &path).await;
+            let asset = request(addr, "GET", &path).await;
             assert_eq!(asset.status, 200, "{path}");
             assert_eq!(&asset.body, bytes, "{path}");
             assert_eq!(
@@ -106,7 +101,7 @@ async fn serves_every_file_of_the_build() {
             assert_eq!(asset.header("content-type"), Some(expected_type), "{path}");
             assert_secured(&asset, &path);
         }
-        let moved = get(addr, "GET", "/console").await;
+        let moved = request(addr, "GET", "/console").await;
         assert_eq!(
             (moved.status, moved.header("location")),
             (308, Some("/console/"))
@@ -146,7 +141,7 @@ async fn other_methods_and_paths() {
     assert_eq!((next.status, &next.body), (200, &index.1));
 
     for method in ["POST", "PUT", "DELETE"] {
-        let refused = get(server.addr, method, "/console/").await;
+        let refused = request(server.addr, method, "/console/").await;
         assert_eq!(refused.status, 405, "{method}");
         assert_eq!(refused.header("allow"), Some("GET, HEAD"), "{method}");
         assert_eq!(refused.code(), "UNIMPLEMENTED");
@@ -159,13 +154,13 @@ async fn other_methods_and_paths() {
         "/console/../Cargo.toml",
         "/console/index.html/",
     ] {
-        let missing = get(server.addr, "GET", path).await;
+        let missing = request(server.addr, "GET", path).await;
         assert_eq!(missing.status, 404, "{path}");
         assert_eq!(missing.code(), "NOT_FOUND", "{path}");
         assert_secured(&missing, path);
     }
     // Not the console's: the JSON surface's own 404, without its headers.
-    let other = get(server.addr, "GET", "/consoles").await;
+    let other = request(server.addr, "GET", "/consoles").await;
     assert_eq!(other.status, 404);
     assert_eq!(other.header("content-security-policy"), None);
 }

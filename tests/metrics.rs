@@ -15,7 +15,7 @@ use std::{
 };
 
 use common::{
-    web::{post, Conn},
+    web::{post, request, Conn},
     TestServer,
 };
 use roster::{auth::keys, pb};
@@ -376,15 +376,6 @@ async fn prometheus_counts_exactly_the_calls_made() {
     );
 }
 
-/// One `GET` of `path` on the metrics listener.
-async fn get(addr: SocketAddr, method: &str, path: &str) -> common::web::Answer {
-    Conn::open(addr)
-        .await
-        .request(method, path, &[], b"")
-        .await
-        .unwrap()
-}
-
 /// No organization, user or key id reaches a label; the listener serves
 /// `GET /metrics` and nothing else.
 #[tokio::test]
@@ -403,7 +394,7 @@ async fn no_ids_in_labels_and_nothing_but_metrics() {
     let answer = post(server.addr, "/api/get-user-info", Some(&key), &json!({})).await;
     assert_eq!(answer.status, 200);
 
-    let answer = get(metrics, "GET", "/metrics").await;
+    let answer = request(metrics, "GET", "/metrics").await;
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.header("content-type"),
@@ -431,10 +422,13 @@ async fn no_ids_in_labels_and_nothing_but_metrics() {
     let pool = text.contains("\nroster_store_pool_max 16\n");
     assert_eq!(pool, common::on_postgres(), "{text}");
 
-    assert_eq!(get(metrics, "GET", "/").await.status, 404);
-    assert_eq!(get(metrics, "GET", "/metrics/x").await.status, 404);
-    assert_eq!(get(metrics, "GET", "/api/get-user-info").await.status, 404);
-    let post = get(metrics, "POST", "/metrics").await;
+    assert_eq!(request(metrics, "GET", "/").await.status, 404);
+    assert_eq!(request(metrics, "GET", "/metrics/x").await.status, 404);
+    assert_eq!(
+        request(metrics, "GET", "/api/get-user-info").await.status,
+        404
+    );
+    let post = request(metrics, "POST", "/metrics").await;
     assert_eq!((post.status, post.header("allow")), (405, Some("GET")));
 }
 

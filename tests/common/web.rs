@@ -157,6 +157,16 @@ pub async fn post(addr: SocketAddr, path: &str, key: Option<&str>, body: &Value)
         .unwrap()
 }
 
+/// One request of `method` on `path`, with no headers or body, on a new
+/// connection.
+pub async fn request(addr: SocketAddr, method: &str, path: &str) -> Answer {
+    Conn::open(addr)
+        .await
+        .request(method, path, &[], b"")
+        .await
+        .unwrap()
+}
+
 /// One request with extra headers on a new connection.
 pub async fn post_with(
     addr: SocketAddr,
