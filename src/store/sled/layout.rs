@@ -21,9 +21,10 @@
 //! or a form without the leading `0x00`, which no protobuf message starts
 //! with) count as stale.
 
-use std::ops::Bound;
+use std::{cmp::Ordering, collections::BTreeMap, iter::Peekable, ops::Bound};
 
 use serde::de::DeserializeOwned;
+use sled::IVec;
 
 use super::memory::Index;
 use crate::domain::{
@@ -33,12 +34,116 @@ use crate::store::{Reader, UserScope};
 
 /// Anything that reads through a sled tree: the store and its transactions.
 pub(super) trait HasTree: Send + Sync {
-    fn tree(&self) -> &sled::Tree;
+    /// What this reader sees.
+    fn view(&self) -> View<'_>;
 
     /// The scopes' users in memory, if this reader lists from there (the
     /// store does; a change's transaction reads sled only).
     fn memory(&self) -> Option<&Index> {
         None
+    }
+}
+
+/// Writes of the writer's current group that are not in the tree yet: each
+/// key's last value, `None` where it was removed.
+pub(super) type Pending = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+static NOTHING_PENDING: Pending = BTreeMap::new();
+
+/// What a read sees: the tree, under the writes of the writer's group that
+/// it has not applied yet. The store's own reads see the tree alone; a
+/// change's transaction sees the changes before it in its group too, so
+/// changes stay serial although a group is applied to the tree at once.
+#[derive(Clone, Copy)]
+pub(super) struct View<'a> {
+    tree: &'a sled::Tree,
+    pending: &'a Pending,
+}
+
+impl<'a> View<'a> {
+    /// The tree alone.
+    pub(super) fn of(tree: &'a sled::Tree) -> Self {
+        View {
+            tree,
+            pending: &NOTHING_PENDING,
+        }
+    }
+
+    /// The tree under `pending`.
+    pub(super) fn with_pending(tree: &'a sled::Tree, pending: &'a Pending) -> Self {
+        View { tree, pending }
+    }
+
+    pub(super) fn get(&self, key: &[u8]) -> Result<Option<IVec>> {
+        match self.pending.get(key) {
+            Some(value) => Ok(value.as_deref().map(IVec::from)),
+            None => Ok(self.tree.get(key)?),
+        }
+    }
+
+    /// Every key from `lower` on, in key order, with its value.
+    pub(super) fn range(&self, lower: Bound<Vec<u8>>) -> Range<'a> {
+        Range {
+            pending: self
+                .pending
+                .range((lower.clone(), Bound::Unbounded))
+                .peekable(),
+            tree: self.tree.range((lower, Bound::Unbounded)).peekable(),
+        }
+    }
+
+    /// Every key that starts with `prefix`, in key order, with its value.
+    pub(super) fn scan_prefix<'p>(
+        &self,
+        prefix: &'p [u8],
+    ) -> impl Iterator<Item = Result<(IVec, IVec)>> + use<'a, 'p> {
+        self.range(Bound::Included(prefix.to_vec()))
+            .take_while(move |item| item.as_ref().map_or(true, |(k, _)| k.starts_with(prefix)))
+    }
+}
+
+/// The tree's keys merged with the pending writes over them (see
+/// [`View::range`]).
+pub(super) struct Range<'a> {
+    tree: Peekable<sled::Iter>,
+    pending: Peekable<std::collections::btree_map::Range<'a, Vec<u8>, Option<Vec<u8>>>>,
+}
+
+impl Iterator for Range<'_> {
+    type Item = Result<(IVec, IVec)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let pending_first = match (self.tree.peek(), self.pending.peek()) {
+                (_, None) | (Some(Err(_)), _) => false,
+                (None, Some(_)) => true,
+                (Some(Ok((tree_key, _))), Some((pending_key, _))) => {
+                    match pending_key.as_slice().cmp(tree_key) {
+                        Ordering::Less => true,
+                        Ordering::Equal => {
+                            // The pending write replaces the tree's value.
+                            self.tree.next();
+                            true
+                        }
+                        Ordering::Greater => false,
+                    }
+                }
+            };
+            if !pending_first {
+                return self.tree.next().map(|item| item.map_err(Into::into));
+            }
+            match self.pending.next() {
+                Some((key, Some(value))) => {
+                    return Some(Ok((
+                        IVec::from(key.as_slice()),
+                        IVec::from(value.as_slice()),
+                    )))
+                }
+                // Removed by the group: not there.
+                Some((_, None)) => continue,
+                None => return None,
+            }
+        }
     }
 }
 
@@ -80,8 +185,8 @@ pub(super) fn current_listing(value: &[u8], version: u32) -> Option<&[u8]> {
     }
 }
 
-pub(super) fn get_json<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8]) -> Result<Option<T>> {
-    match tree.get(key)? {
+pub(super) fn get_json<T: DeserializeOwned>(view: View<'_>, key: &[u8]) -> Result<Option<T>> {
+    match view.get(key)? {
         Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
         None => Ok(None),
     }
@@ -97,13 +202,13 @@ fn unhex(s: &[u8]) -> Result<KeyDigest> {
 /// The last path segments of up to `limit` keys under `prefix/`, after
 /// `after`, in key order.
 pub(super) fn scan_ids(
-    tree: &sled::Tree,
+    view: View<'_>,
     prefix: &[&str],
     after: &str,
     limit: usize,
 ) -> Result<Vec<String>> {
     let mut ids = Vec::new();
-    scan(tree, prefix, after, limit, |id, _| {
+    scan(view, prefix, after, limit, |id, _| {
         ids.push(id.to_owned());
         Ok(())
     })?;
@@ -113,7 +218,7 @@ pub(super) fn scan_ids(
 /// Calls `f` with the last path segment and the value of up to `limit`
 /// keys under `prefix/`, after `after`, in key order.
 fn scan(
-    tree: &sled::Tree,
+    view: View<'_>,
     prefix: &[&str],
     after: &str,
     limit: usize,
@@ -129,10 +234,7 @@ fn scan(
         from.extend_from_slice(after.as_bytes());
         Bound::Excluded(from)
     };
-    for item in tree
-        .range::<Vec<u8>, _>((lower, Bound::Unbounded))
-        .take(limit)
-    {
+    for item in view.range(lower).take(limit) {
         let (k, v) = item?;
         if !k.starts_with(&start) {
             break;
@@ -145,14 +247,10 @@ fn scan(
 }
 
 /// Loads the records `ids` point at, under `kind/`.
-fn load_all<T: DeserializeOwned>(
-    tree: &sled::Tree,
-    kind: &str,
-    ids: Vec<String>,
-) -> Result<Vec<T>> {
+fn load_all<T: DeserializeOwned>(view: View<'_>, kind: &str, ids: Vec<String>) -> Result<Vec<T>> {
     ids.into_iter()
         .map(|id| {
-            get_json(tree, &key(&[kind, &id]))?.ok_or_else(|| {
+            get_json(view, &key(&[kind, &id]))?.ok_or_else(|| {
                 Error::storage(format!("index points at missing record {kind}/{id}"))
             })
         })
@@ -162,7 +260,7 @@ fn load_all<T: DeserializeOwned>(
 /// `listed` with the users at positions `stale` (ascending) listed
 /// through `form` from their records.
 fn relist(
-    tree: &sled::Tree,
+    view: View<'_>,
     listed: &Listings,
     stale: &[usize],
     form: &ListingForm,
@@ -174,7 +272,7 @@ fn relist(
             fresh.push(id, kept);
             continue;
         }
-        let user: User = get_json(tree, &key(&["u", id]))?
+        let user: User = get_json(view, &key(&["u", id]))?
             .ok_or_else(|| Error::storage(format!("index points at missing record u/{id}")))?;
         fresh.push(id, &(form.encode)(&user));
     }
@@ -187,40 +285,40 @@ fn relist(
 #[async_trait::async_trait]
 impl<T: HasTree> Reader for T {
     async fn org(&self, id: &str) -> Result<Option<Organization>> {
-        get_json(self.tree(), &key(&["o", id]))
+        get_json(self.view(), &key(&["o", id]))
     }
 
     async fn tenant(&self, id: &str) -> Result<Option<Tenant>> {
-        get_json(self.tree(), &key(&["t", id]))
+        get_json(self.view(), &key(&["t", id]))
     }
 
     async fn user(&self, id: &str) -> Result<Option<User>> {
-        get_json(self.tree(), &key(&["u", id]))
+        get_json(self.view(), &key(&["u", id]))
     }
 
     async fn key(&self, digest: &KeyDigest) -> Result<Option<AccessKey>> {
-        get_json(self.tree(), &key_record(digest))
+        get_json(self.view(), &key_record(digest))
     }
 
     async fn key_digest(&self, user_id: &str, name: &str) -> Result<Option<KeyDigest>> {
-        match self.tree().get(key(&["uk", user_id, name]))? {
+        match self.view().get(&key(&["uk", user_id, name]))? {
             Some(v) => Ok(Some(unhex(&v)?)),
             None => Ok(None),
         }
     }
 
     async fn config(&self, user_id: &str) -> Result<JsonMap> {
-        Ok(get_json(self.tree(), &key(&["c", user_id]))?.unwrap_or_default())
+        Ok(get_json(self.view(), &key(&["c", user_id]))?.unwrap_or_default())
     }
 
     async fn list_orgs(&self, after: &str, limit: usize) -> Result<Vec<Organization>> {
-        let ids = scan_ids(self.tree(), &["o"], after, limit)?;
-        load_all(self.tree(), "o", ids)
+        let ids = scan_ids(self.view(), &["o"], after, limit)?;
+        load_all(self.view(), "o", ids)
     }
 
     async fn list_tenants(&self, org_id: &str, after: &str, limit: usize) -> Result<Vec<Tenant>> {
-        let ids = scan_ids(self.tree(), &["ot", org_id], after, limit)?;
-        load_all(self.tree(), "t", ids)
+        let ids = scan_ids(self.view(), &["ot", org_id], after, limit)?;
+        load_all(self.view(), "t", ids)
     }
 
     async fn list_users(
@@ -229,8 +327,8 @@ impl<T: HasTree> Reader for T {
         after: &str,
         limit: usize,
     ) -> Result<Vec<User>> {
-        let ids = scan_ids(self.tree(), &user_index(scope), after, limit)?;
-        load_all(self.tree(), "u", ids)
+        let ids = scan_ids(self.view(), &user_index(scope), after, limit)?;
+        load_all(self.view(), "u", ids)
     }
 
     async fn list_user_listings(
@@ -240,7 +338,7 @@ impl<T: HasTree> Reader for T {
         limit: usize,
         form: &ListingForm,
     ) -> Result<Listings> {
-        let tree = self.tree();
+        let view = self.view();
         // A page of 100 of the benchmark's users fits without growing.
         let mut listed = Listings::with_capacity(limit.min(1001), limit.min(1001) * 128);
         // Positions of users whose kept form is of another version.
@@ -256,7 +354,7 @@ impl<T: HasTree> Reader for T {
             .memory()
             .is_some_and(|memory| memory.page(scope, after, limit, &mut keep));
         if !in_memory {
-            scan(tree, &user_index(scope), after, limit, |id, value| {
+            scan(view, &user_index(scope), after, limit, |id, value| {
                 keep(id.as_bytes(), value);
                 Ok(())
             })?;
@@ -264,15 +362,15 @@ impl<T: HasTree> Reader for T {
         if stale.is_empty() {
             Ok(listed)
         } else {
-            relist(tree, &listed, &stale, form)
+            relist(view, &listed, &stale, form)
         }
     }
 
     async fn list_keys(&self, user_id: &str, after: &str, limit: usize) -> Result<Vec<AccessKey>> {
-        let tree = self.tree();
+        let view = self.view();
         let mut keys = Vec::new();
-        scan(tree, &["uk", user_id], after, limit, |name, digest| {
-            let key = get_json(tree, &key_record(&unhex(digest)?))?.ok_or_else(|| {
+        scan(view, &["uk", user_id], after, limit, |name, digest| {
+            let key = get_json(view, &key_record(&unhex(digest)?))?.ok_or_else(|| {
                 Error::storage(format!("index points at missing key {user_id}/{name}"))
             })?;
             keys.push(key);
@@ -282,22 +380,106 @@ impl<T: HasTree> Reader for T {
     }
 
     async fn count_keys(&self, user_id: &str) -> Result<usize> {
-        Ok(scan_ids(self.tree(), &["uk", user_id], "", usize::MAX)?.len())
+        Ok(scan_ids(self.view(), &["uk", user_id], "", usize::MAX)?.len())
     }
 
     async fn org_has_tenants(&self, org_id: &str) -> Result<bool> {
-        Ok(!scan_ids(self.tree(), &["ot", org_id], "", 1)?.is_empty())
+        Ok(!scan_ids(self.view(), &["ot", org_id], "", 1)?.is_empty())
     }
 
     async fn has_users(&self, scope: UserScope<'_>) -> Result<bool> {
-        Ok(!scan_ids(self.tree(), &user_index(scope), "", 1)?.is_empty())
+        Ok(!scan_ids(self.view(), &user_index(scope), "", 1)?.is_empty())
     }
 
     async fn count_super_admins(&self, limit: usize) -> Result<usize> {
-        Ok(self.tree().scan_prefix(b"sa/").take(limit).count())
+        Ok(scan_ids(self.view(), &["sa"], "", limit)?.len())
     }
 
     async fn is_bootstrapped(&self) -> Result<bool> {
-        Ok(self.tree().contains_key(b"meta/bootstrapped")?)
+        Ok(self.view().get(b"meta/bootstrapped")?.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(keys: &[&str]) -> sled::Db {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        for k in keys {
+            db.insert(k.as_bytes(), format!("tree {k}").as_bytes())
+                .unwrap();
+        }
+        db
+    }
+
+    fn pending(writes: &[(&str, Option<&str>)]) -> Pending {
+        writes
+            .iter()
+            .map(|(k, v)| (k.as_bytes().to_vec(), v.map(|v| v.as_bytes().to_vec())))
+            .collect()
+    }
+
+    fn pairs(items: impl Iterator<Item = Result<(IVec, IVec)>>) -> Vec<(String, String)> {
+        items
+            .map(|item| {
+                let (k, v) = item.unwrap();
+                let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+                (text(&k), text(&v))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_view_reads_the_tree_under_the_pending_writes() {
+        let db = tree(&["a/1", "a/3", "a/5", "b/1"]);
+        let writes = pending(&[
+            ("a/0", Some("new 0")),
+            ("a/3", Some("new 3")),
+            ("a/4", Some("new 4")),
+            ("a/5", None),
+            ("a/9", None),
+            ("c/1", Some("new c")),
+        ]);
+        let view = View::with_pending(&db, &writes);
+        assert_eq!(
+            pairs(view.scan_prefix(b"a/")),
+            [
+                ("a/0", "new 0"),
+                ("a/1", "tree a/1"),
+                ("a/3", "new 3"),
+                ("a/4", "new 4"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        let after_a1 = view.range(Bound::Excluded(b"a/1".to_vec()));
+        assert_eq!(
+            pairs(after_a1)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>(),
+            ["a/3", "a/4", "b/1", "c/1"]
+        );
+        assert_eq!(view.get(b"a/3").unwrap().as_deref(), Some(&b"new 3"[..]));
+        assert_eq!(view.get(b"a/1").unwrap().as_deref(), Some(&b"tree a/1"[..]));
+        assert_eq!(view.get(b"a/5").unwrap(), None);
+        assert_eq!(view.get(b"a/9").unwrap(), None);
+        // The tree alone is untouched by the view.
+        assert_eq!(
+            pairs(View::of(&db).scan_prefix(b"a/")).len(),
+            3,
+            "a/1, a/3, a/5 in the tree"
+        );
+        assert_eq!(scan_ids(view, &["a"], "", 3).unwrap(), ["0", "1", "3"]);
+        assert_eq!(scan_ids(view, &["a"], "3", 10).unwrap(), ["4"]);
+    }
+
+    #[test]
+    fn a_view_with_only_removals_pending_is_empty_where_they_remove() {
+        let db = tree(&["k/1", "k/2"]);
+        let writes = pending(&[("k/1", None), ("k/2", None)]);
+        let view = View::with_pending(&db, &writes);
+        assert!(pairs(view.scan_prefix(b"k/")).is_empty());
+        assert!(pairs(View::with_pending(&db, &Pending::new()).scan_prefix(b"k/")).len() == 2);
     }
 }

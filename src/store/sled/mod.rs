@@ -140,8 +140,8 @@ impl SledStore {
 }
 
 impl HasTree for SledStore {
-    fn tree(&self) -> &sled::Tree {
-        &self.tree
+    fn view(&self) -> layout::View<'_> {
+        layout::View::of(&self.tree)
     }
 
     fn memory(&self) -> Option<&memory::Index> {

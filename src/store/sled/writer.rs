@@ -1,10 +1,16 @@
-//! The writer thread: the one place changes are applied. It runs each
-//! change on a [`SledTxn`] that stages its writes in a batch, applies the
-//! batch with one `Tree::apply_batch` (atomic: one tree, no multi-tree
-//! transaction), and after a group of changes makes them durable with one
-//! sync before answering the whole group (group commit). Changes run one at
-//! a time in arrival order, so they are serializable and never conflict: a
-//! change runs exactly once here.
+//! The writer thread: the one place changes are applied. It runs the
+//! changes queued (a group) one at a time in arrival order, each on a
+//! [`SledTxn`] that stages its writes and reads the tree under the writes of
+//! the changes before it in the group ([`View`]); then it applies the whole
+//! group's writes with one `Tree::apply_batch` (atomic: one tree, no
+//! multi-tree transaction), makes them durable with one sync and answers
+//! the group (group commit). Changes are serial, so they are serializable
+//! and never conflict: a change runs exactly once here.
+//!
+//! One batch per group, not per change: sled writes its log buffer out
+//! twice at every `apply_batch` (a write and a `sync_file_range` each), so
+//! a batch per change cost two small disk writes per change and halved the
+//! durable calls' throughput (BENCHMARKS.md, "Durable writes").
 
 use std::{
     panic::AssertUnwindSafe,
@@ -21,7 +27,7 @@ use std::collections::BTreeMap;
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::mpsc;
 
-use super::layout::{get_json, kept_listing, key, key_record, HasTree};
+use super::layout::{get_json, kept_listing, key, key_record, HasTree, Pending, View};
 use super::memory::Index;
 use super::Durable;
 use crate::domain::{
@@ -40,7 +46,7 @@ pub(super) type Commit = Box<dyn FnOnce(Result<()>) + Send>;
 pub(super) type Job = Box<dyn FnOnce(&mut SledTxn<'_>) -> Commit + Send>;
 
 /// The writer thread's loop: runs changes in arrival order and answers each
-/// group after one durable sync.
+/// group after applying it and one durable sync.
 pub(super) fn run(
     tree: sled::Tree,
     durable: Arc<Durable>,
@@ -49,6 +55,8 @@ pub(super) fn run(
     mut jobs: mpsc::Receiver<Job>,
 ) {
     let mut pending: Vec<Commit> = Vec::with_capacity(MAX_GROUP);
+    // The group's writes, each key's last value.
+    let mut group = Pending::new();
     let mut idle_from = Instant::now();
     while let Some(first) = jobs.blocking_recv() {
         // Where a group's time goes, for the trace below.
@@ -56,43 +64,60 @@ pub(super) fn run(
         let apply_started = Instant::now();
         // Changes of the group that wrote something.
         let mut applied = 0;
+        let mut affects_callers = false;
         let mut next = Some(first);
         while let Some(job) = next.take() {
-            let mut txn = SledTxn::new(&tree);
+            let mut txn = SledTxn::new(&tree, &group);
             // A bug in one change must not take the writer down with it.
-            match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut txn))) {
-                Ok(commit) if txn.aborted || txn.is_empty() => pending.push(commit),
-                Ok(commit) => match tree.apply_batch(txn.batch) {
-                    Ok(()) => {
-                        // Before the change is acknowledged (after the sync),
-                        // so a call that starts after the answer sees it.
-                        memory.apply(&txn.staged);
-                        if txn.affects_callers {
-                            revision.fetch_add(1, Ordering::Release);
-                        }
+            let ran = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut txn)));
+            let SledTxn {
+                staged,
+                aborted,
+                affects_callers: affects,
+                ..
+            } = txn;
+            match ran {
+                Ok(commit) => {
+                    if !aborted && !staged.is_empty() {
+                        group.extend(staged);
+                        affects_callers |= affects;
                         applied += 1;
-                        pending.push(commit);
                     }
-                    Err(e) => commit(Err(e.into())),
-                },
+                    pending.push(commit);
+                }
                 Err(_) => tracing::error!("a store change panicked; it was not applied"),
             }
             if pending.len() < MAX_GROUP {
                 next = jobs.try_recv().ok();
             }
         }
+        let written = if group.is_empty() {
+            Ok(())
+        } else {
+            apply(&tree, &group)
+        };
+        if written.is_ok() && !group.is_empty() {
+            // Before the changes are acknowledged (after the sync), so a
+            // call that starts after the answer sees them.
+            memory.apply(&group);
+            if affects_callers {
+                revision.fetch_add(1, Ordering::Release);
+            }
+        }
+        group.clear();
         let apply_us = apply_started.elapsed().as_micros() as u64;
         let started = Instant::now();
-        let synced = if applied > 0 {
-            let synced = durable.sync();
-            durable.stats.commit(applied, started);
-            synced
-        } else {
-            Ok(())
+        let synced = match written {
+            Ok(()) if applied > 0 => {
+                let synced = durable.sync();
+                durable.stats.commit(applied, started);
+                synced
+            }
+            written => written,
         };
         // For operators tuning the disk: RUST_LOG=roster::store=trace (the
-        // writer's wait for the group's first change, applying the group,
-        // syncing it).
+        // writer's wait for the group's first change, running and applying
+        // the group, syncing it).
         tracing::trace!(
             group = pending.len(),
             sync_us = started.elapsed().as_micros() as u64,
@@ -101,8 +126,10 @@ pub(super) fn run(
             "group commit"
         );
         if let Err(e) = &synced {
-            tracing::error!(error = %e.chain(), "store sync failed");
+            tracing::error!(error = %e.chain(), "store write failed");
         }
+        // A change that wrote nothing (a refusal) may have read the group's
+        // writes: it too is answered only once they are durable.
         for commit in pending.drain(..) {
             commit(match &synced {
                 Ok(()) => Ok(()),
@@ -111,6 +138,18 @@ pub(super) fn run(
         }
         idle_from = Instant::now();
     }
+}
+
+/// Applies a group's writes to the tree, atomically.
+fn apply(tree: &sled::Tree, group: &Pending) -> Result<()> {
+    let mut batch = sled::Batch::default();
+    for (key, value) in group {
+        match value {
+            Some(value) => batch.insert(key.as_slice(), value.as_slice()),
+            None => batch.remove(key.as_slice()),
+        }
+    }
+    Ok(tree.apply_batch(batch)?)
 }
 
 /// Runs a change's future to its end on the writer thread. A sled
@@ -128,14 +167,17 @@ pub(super) fn run_now<T>(change: impl std::future::Future<Output = Result<T>>) -
 }
 
 /// The pending writes of one change, and what they leave: writes find what
-/// they replace in `staged` first, then in the tree, so that several writes
-/// of one change (an import's batch) build on each other.
+/// they replace in `staged` first, then in the group's earlier writes and
+/// the tree, so that several writes of one change (an import's batch) build
+/// on each other. Its reads ([`HasTree`]) see the tree under the group's
+/// earlier writes, not this change's own.
 pub(super) struct SledTxn<'a> {
     tree: &'a sled::Tree,
-    batch: sled::Batch,
+    /// The writes of the group's earlier changes.
+    group: &'a Pending,
     /// Every key this change wrote (`Some`) or removed (`None`), with its
     /// value.
-    staged: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    staged: Pending,
     /// The change failed or expired: its batch must not be applied.
     pub(super) aborted: bool,
     /// The change may alter what a key authenticates as (see
@@ -144,34 +186,27 @@ pub(super) struct SledTxn<'a> {
 }
 
 impl HasTree for SledTxn<'_> {
-    fn tree(&self) -> &sled::Tree {
-        self.tree
+    fn view(&self) -> View<'_> {
+        View::with_pending(self.tree, self.group)
     }
 }
 
 impl<'a> SledTxn<'a> {
-    fn new(tree: &'a sled::Tree) -> Self {
+    fn new(tree: &'a sled::Tree, group: &'a Pending) -> Self {
         SledTxn {
             tree,
-            batch: sled::Batch::default(),
-            staged: BTreeMap::new(),
+            group,
+            staged: Pending::new(),
             aborted: false,
             affects_callers: false,
         }
     }
 
-    /// Whether the change wrote nothing.
-    pub(super) fn is_empty(&self) -> bool {
-        self.staged.is_empty()
-    }
-
     fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.batch.insert(key.clone(), value.clone());
         self.staged.insert(key, Some(value));
     }
 
     fn remove(&mut self, key: Vec<u8>) {
-        self.batch.remove(key.clone());
         self.staged.insert(key, None);
     }
 
@@ -186,7 +221,7 @@ impl<'a> SledTxn<'a> {
         match self.staged.get(key) {
             Some(Some(bytes)) => Ok(Some(serde_json::from_slice(bytes)?)),
             Some(None) => Ok(None),
-            None => get_json(self.tree, key),
+            None => get_json(self.view(), key),
         }
     }
 
@@ -196,7 +231,7 @@ impl<'a> SledTxn<'a> {
         let mut start = key(prefix);
         start.push(b'/');
         let mut found = BTreeMap::new();
-        for item in self.tree.scan_prefix(&start) {
+        for item in self.view().scan_prefix(&start) {
             let (k, v) = item?;
             found.insert(segment(&k, start.len())?, v.to_vec());
         }
