@@ -6,7 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::{keys, Secret};
-use crate::store::{Location, PostgresOptions};
+use crate::store::{Location, PostgresOptions, StoreOptions};
 
 /// roster: a multi-tenant user directory served over gRPC.
 #[derive(Debug, Parser)]
@@ -183,6 +183,13 @@ pub struct ServeArgs {
     #[arg(long, env = "ROSTER_STORE_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub store_pool_size: u32,
 
+    /// Embedded store: memory, in MiB, for listing users from memory (the
+    /// users of each organization and tenant listed, kept in id order with
+    /// their listing forms); a scope that would pass it is listed from the
+    /// store's files. 0 lists from the files only.
+    #[arg(long, env = "ROSTER_LISTING_MEMORY", default_value_t = crate::store::DEFAULT_LISTING_MEMORY_MIB, value_parser = clap::value_parser!(u32).range(0..=65536))]
+    pub listing_memory: u32,
+
     /// With `--store`: longest a cached caller outlives a change made
     /// through another replica when change notifications are lost (they
     /// normally arrive within milliseconds).
@@ -264,11 +271,14 @@ impl ServeArgs {
         })
     }
 
-    /// How a PostgreSQL store behaves.
-    pub fn postgres_options(&self) -> PostgresOptions {
-        PostgresOptions {
-            pool_size: self.store_pool_size as usize,
-            staleness: self.cache_staleness,
+    /// How the store behaves.
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            postgres: PostgresOptions {
+                pool_size: self.store_pool_size as usize,
+                staleness: self.cache_staleness,
+            },
+            listing_memory: self.listing_memory as usize * (1 << 20),
         }
     }
 

@@ -90,7 +90,16 @@ fn strings(ids: &[&str]) -> Vec<String> {
 /// creates, renames, moves between tenants and organizations, deletes.
 #[tokio::test]
 async fn a_write_is_in_the_very_next_page() {
-    let s = TestServer::start().await;
+    writes_in_the_next_page(TestServer::start().await).await;
+}
+
+/// The same with `--listing-memory 0` (every page from the store's files).
+#[tokio::test]
+async fn without_listing_memory_a_write_is_in_the_next_page_too() {
+    writes_in_the_next_page(TestServer::start_with(|args| args.listing_memory = 0).await).await;
+}
+
+async fn writes_in_the_next_page(s: TestServer) {
     for org in ["a", "b"] {
         s.org(org).await;
     }

@@ -12,7 +12,7 @@ use common::pg;
 use std::{sync::Arc, time::Duration};
 
 use roster::domain::Error;
-use roster::store::{open, open_with, Create, Location, PostgresOptions, Store};
+use roster::store::{open, open_with, Create, Location, PostgresOptions, Store, StoreOptions};
 
 /// The embedded (sled) store in a temporary directory.
 struct Sled {
@@ -66,9 +66,12 @@ impl Postgres {
 #[async_trait::async_trait]
 impl conformance::Backend for Postgres {
     async fn open(&self) -> Arc<dyn Store> {
-        let options = PostgresOptions {
-            pool_size: 8,
-            staleness: STALENESS,
+        let options = StoreOptions {
+            postgres: PostgresOptions {
+                pool_size: 8,
+                staleness: STALENESS,
+            },
+            ..StoreOptions::default()
         };
         open_with(&self.location, Create::IfMissing, options)
             .await

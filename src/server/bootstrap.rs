@@ -28,7 +28,7 @@ pub(super) async fn open(cfg: &ServeArgs) -> Result<Directory, ServeError> {
     let location = cfg.location();
     let mut attempts: u32 = 0;
     let store = loop {
-        match store::open_with(&location, Create::IfMissing, cfg.postgres_options()).await {
+        match store::open_with(&location, Create::IfMissing, cfg.store_options()).await {
             Ok(store) => break store,
             Err(Error::Unavailable(why)) => {
                 // Every 50th attempt: about every 10 s.

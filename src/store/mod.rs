@@ -105,6 +105,41 @@ pub enum Create {
 /// allows one process at a time), the database cannot be reached, or its
 /// schema is not this build's.
 pub async fn open(location: &Location, create: Create) -> Result<Arc<dyn Store>> {
+    open_with(location, create, StoreOptions::default()).await
+}
+
+/// The default of `--listing-memory`, in MiB: bytes (estimated) the
+/// embedded store may hold to list users from memory. About 450,000 users
+/// of the benchmark's size (~150 bytes each): an organization of 100,000
+/// fits, the 1,000,000-user benchmark's one of 990,000 does not — building
+/// it would also bring its part of the tree into sled's page cache (~1.6
+/// times the index's size), which together would pass 512 MiB of RSS
+/// (BENCHMARKS.md, "ListUsers from memory (issue 14)").
+pub const DEFAULT_LISTING_MEMORY_MIB: u32 = 64;
+
+/// How a store behaves beyond where it is.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub postgres: PostgresOptions,
+    /// The embedded store: bytes it may hold to list users from memory.
+    pub listing_memory: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            postgres: PostgresOptions::default(),
+            listing_memory: DEFAULT_LISTING_MEMORY_MIB as usize * (1 << 20),
+        }
+    }
+}
+
+/// Opens the store at `location` with `options`.
+pub async fn open_with(
+    location: &Location,
+    create: Create,
+    options: StoreOptions,
+) -> Result<Arc<dyn Store>> {
     match location {
         Location::Dir(dir) => {
             if create == Create::Never && !sled::exists(dir) {
@@ -114,28 +149,16 @@ pub async fn open(location: &Location, create: Create) -> Result<Arc<dyn Store>>
                 )));
             }
             let dir = dir.clone();
-            let store = tokio::task::spawn_blocking(move || sled::SledStore::open(&dir))
-                .await
-                .map_err(Error::internal)??;
+            let store = tokio::task::spawn_blocking(move || {
+                sled::SledStore::open(&dir, options.listing_memory)
+            })
+            .await
+            .map_err(Error::internal)??;
             Ok(Arc::new(store))
         }
         Location::Postgres(url) => Ok(Arc::new(
-            postgres::PgStore::open(url, create, PostgresOptions::default()).await?,
+            postgres::PgStore::open(url, create, options.postgres).await?,
         )),
-    }
-}
-
-/// Opens the store at `location` with `options` for a PostgreSQL store.
-pub async fn open_with(
-    location: &Location,
-    create: Create,
-    options: PostgresOptions,
-) -> Result<Arc<dyn Store>> {
-    match location {
-        Location::Postgres(url) => Ok(Arc::new(
-            postgres::PgStore::open(url, create, options).await?,
-        )),
-        other => open(other, create).await,
     }
 }
 

@@ -20,7 +20,8 @@
 //!   scope is registered, and the writer looks the scope up after applying,
 //!   so every change is either read or replayed (or both: replaying is
 //!   idempotent);
-//! - all scopes together hold at most [`BUDGET`] bytes (estimated); a scope
+//! - all scopes together hold at most the budget (`--listing-memory`,
+//!   estimated bytes; 0 keeps nothing in memory); a scope
 //!   that would pass it is dropped and listed from sled for the rest of the
 //!   process's life;
 //! - readers hold a scope's lock only to copy one page; the writer holds it
@@ -39,14 +40,6 @@ use std::{
 use crate::domain::{Error, Result};
 use crate::store::UserScope;
 
-/// Bytes (estimated, see [`OVERHEAD`]) all scopes in memory may hold
-/// together; a scope that would pass it is listed from sled. About 450,000
-/// users of the benchmark's size (~150 bytes each): an organization of
-/// 100,000 fits, the 1,000,000-user benchmark's one of 990,000 does not —
-/// building it would also bring its part of the tree into sled's page cache
-/// (~1.6 times the index's size), which together would pass 512 MiB of RSS
-/// (BENCHMARKS.md, "ListUsers from memory (issue 14)").
-pub(super) const BUDGET: usize = 64 << 20;
 /// Users the call that first lists a scope reads itself; a larger scope's
 /// rest goes to the builder thread (so no call waits long for it).
 const INLINE: usize = 4096;
@@ -302,6 +295,9 @@ impl Index {
         limit: usize,
         mut f: impl FnMut(&[u8], &[u8]),
     ) -> bool {
+        if self.budget == 0 {
+            return false;
+        }
         let (kind, id) = split(scope);
         let found = read(&self.scopes)[kind as usize].get(id).cloned();
         let scope = match found {
@@ -553,6 +549,9 @@ fn lock<T>(lock: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    /// The default budget.
+    const BUDGET: usize = crate::store::DEFAULT_LISTING_MEMORY_MIB as usize * (1 << 20);
+
     type Pairs = Vec<(String, Vec<u8>)>;
 
     /// A temporary sled database and an index over it.
@@ -757,6 +756,18 @@ mod tests {
             );
         }
         assert_eq!(in_memory(&index, small, "", 5), None);
+        assert_eq!(index.used(), 0);
+        index.close();
+    }
+
+    /// A budget of 0 (`--listing-memory 0`) lists every scope from sled and
+    /// reads none.
+    #[test]
+    fn a_budget_of_zero_reads_nothing() {
+        let (db, index) = setup(0);
+        write(&db, &index, &[("ou/o/u1", Some(b"form"))]);
+        assert_eq!(in_memory(&index, UserScope::Org("o"), "", 5), None);
+        assert!(read(&index.scopes).iter().all(HashMap::is_empty));
         assert_eq!(index.used(), 0);
         index.close();
     }

@@ -93,7 +93,7 @@ impl SledStore {
     /// Opens (or creates) the store in `dir` and starts its writer thread.
     /// `Error::Unavailable` means another process (or another `SledStore`)
     /// has the store open.
-    pub(super) fn open(dir: &Path) -> Result<Self> {
+    pub(super) fn open(dir: &Path, listing_memory: usize) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let db = sled::Config::new().path(dir).open().map_err(|e| {
             // sled 0.34 reports a held lock only in its message.
@@ -120,7 +120,7 @@ impl SledStore {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64);
         let revision = Arc::new(AtomicU64::new(first));
-        let memory = memory::Index::open(tree.clone(), memory::BUDGET)?;
+        let memory = memory::Index::open(tree.clone(), listing_memory)?;
         let writer = {
             let (tree, durable, revision) = (tree.clone(), durable.clone(), revision.clone());
             let memory = memory.clone();
