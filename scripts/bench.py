@@ -96,13 +96,6 @@ def ensure_h2load():
                    stdout=subprocess.DEVNULL)
 
 
-def pb_string(field, text):
-    """A protobuf string field, encoded (short strings only)."""
-    data = text.encode()
-    assert len(data) < 128
-    return bytes([field << 3 | 2, len(data)]) + data
-
-
 def pb_bytes(field, data):
     """A protobuf length-delimited field (bytes, string or message), encoded."""
     out, n = bytes([field << 3 | 2]), len(data)
@@ -110,6 +103,11 @@ def pb_bytes(field, data):
         out += bytes([n & 0x7F | 0x80])
         n >>= 7
     return out + bytes([n]) + data
+
+
+def pb_string(field, text):
+    """A protobuf string field, encoded."""
+    return pb_bytes(field, text.encode())
 
 
 def pb_varint(field, value):
@@ -197,6 +195,15 @@ def grpc_load(binary, addr, path, message, duration, headers=()):
     errors = sum(n for code, n in codes.items() if code != "0")
     return {"rps": report["rps"], "p50": report["p50"], "p99": report["p99"],
             "count": report["count"], "errors": errors, "codes": codes}
+
+
+def between(baseline, workload):
+    """`workload()` between two runs of `baseline()`: its result and the
+    baselines' mean req/s."""
+    base1 = baseline()
+    result = workload()
+    base2 = baseline()
+    return result, statistics.mean([base1["rps"], base2["rps"]])
 
 
 def roster_binary(release):
@@ -472,10 +479,9 @@ def main():
             # which checks its status.
             for name, call, message, data in read_workloads(users):
                 ghz(server.addr, call, "", data, auth, connections=1, concurrency=1, count=1)
-                base1 = h2load(server.addr, health, b"", duration, work=work)
-                result = h2load(server.addr, "/" + call, message, duration, [bearer], work=work)
-                base2 = h2load(server.addr, health, b"", duration, work=work)
-                base = statistics.mean([base1["rps"], base2["rps"]])
+                result, base = between(
+                    lambda: h2load(server.addr, health, b"", duration, work=work),
+                    lambda: h2load(server.addr, "/" + call, message, duration, [bearer], work=work))
                 rows.append((name, result, base, "h2load"))
                 log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f} (h2load)")
             # The JSON surface over HTTP/1.1, against a trivial answer of the
@@ -486,34 +492,28 @@ def main():
                 (f"JSON list-users, 100 of {users:,} (HTTP/1.1)", "/api/list-users",
                  json.dumps({"lookup_org_id": "bench", "page_size": 100}).encode()),
             ]:
-                base1 = h1_json(server.addr, trivial, b"{}", duration, work=work)
-                result = h1_json(server.addr, path, body, duration, [bearer], work=work)
-                base2 = h1_json(server.addr, trivial, b"{}", duration, work=work)
-                base = statistics.mean([base1["rps"], base2["rps"]])
+                result, base = between(
+                    lambda: h1_json(server.addr, trivial, b"{}", duration, work=work),
+                    lambda: h1_json(server.addr, path, body, duration, [bearer], work=work))
                 json_rows.append((name, result, base))
                 log(f"{name}: {result['rps']:.0f} req/s, trivial JSON answer {base:.0f}")
-            workloads = [(name, call, data, md) for name, call, data, md, _, _
-                         in write_workloads(run, users, admin_key)]
-            for name, call, data, md in workloads:
-                base1 = ghz(server.addr, "grpc.health.v1.Health/Check", duration)
-                result = ghz(server.addr, call, duration, data, md)
-                base2 = ghz(server.addr, "grpc.health.v1.Health/Check", duration)
-                base = statistics.mean([base1["rps"], base2["rps"]])
+            def write_row(name, result, base, tool):
                 if result["errors"]:
                     sys.exit(f"{name}: {result['errors']} errors: {result['codes']}")
-                rows.append((name, result, base, "ghz"))
-                log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f} (ghz)")
+                rows.append((name, result, base, tool))
+                log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f} ({tool})")
+
+            # The durable writes with ghz, then with grpc_load (other ids).
+            for name, call, data, md, _, _ in write_workloads(run, users, admin_key):
+                write_row(name, *between(
+                    lambda: ghz(server.addr, health[1:], duration),
+                    lambda: ghz(server.addr, call, duration, data, md)), "ghz")
             loader = grpc_load_binary(release=not args.smoke)
             for name, call, _, _, message, headers in write_workloads(run + "g", users, admin_key):
-                health = ("/grpc.health.v1.Health/Check", b"", duration)
-                base1 = grpc_load(loader, server.addr, *health)
-                result = grpc_load(loader, server.addr, "/" + call, message, duration, headers)
-                base2 = grpc_load(loader, server.addr, *health)
-                base = statistics.mean([base1["rps"], base2["rps"]])
-                if result["errors"]:
-                    sys.exit(f"{name}: {result['errors']} errors: {result['codes']}")
-                rows.append((name, result, base, "grpc_load"))
-                log(f"{name}: {result['rps']:.0f} req/s, baseline {base:.0f} (grpc_load)")
+                write_row(name, *between(
+                    lambda: grpc_load(loader, server.addr, health, b"", duration),
+                    lambda: grpc_load(loader, server.addr, "/" + call, message, duration, headers)),
+                    "grpc_load")
             rss = server.rss_mib()
         finally:
             server.stop()

@@ -278,7 +278,7 @@ impl ServeArgs {
                 pool_size: self.store_pool_size as usize,
                 staleness: self.cache_staleness,
             },
-            listing_memory: self.listing_memory as usize * (1 << 20),
+            listing_memory_mib: self.listing_memory,
         }
     }
 

@@ -121,15 +121,15 @@ pub const DEFAULT_LISTING_MEMORY_MIB: u32 = 64;
 #[derive(Clone, Debug)]
 pub struct StoreOptions {
     pub postgres: PostgresOptions,
-    /// The embedded store: bytes it may hold to list users from memory.
-    pub listing_memory: usize,
+    /// The embedded store: MiB it may hold to list users from memory.
+    pub listing_memory_mib: u32,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             postgres: PostgresOptions::default(),
-            listing_memory: DEFAULT_LISTING_MEMORY_MIB as usize * (1 << 20),
+            listing_memory_mib: DEFAULT_LISTING_MEMORY_MIB,
         }
     }
 }
@@ -149,11 +149,11 @@ pub async fn open_with(
                 )));
             }
             let dir = dir.clone();
-            let store = tokio::task::spawn_blocking(move || {
-                sled::SledStore::open(&dir, options.listing_memory)
-            })
-            .await
-            .map_err(Error::internal)??;
+            let listing_memory = options.listing_memory_mib as usize * (1 << 20);
+            let store =
+                tokio::task::spawn_blocking(move || sled::SledStore::open(&dir, listing_memory))
+                    .await
+                    .map_err(Error::internal)??;
             Ok(Arc::new(store))
         }
         Location::Postgres(url) => Ok(Arc::new(

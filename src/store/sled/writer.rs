@@ -94,16 +94,15 @@ pub(super) fn run(
         let written = if group.is_empty() {
             Ok(())
         } else {
-            apply(&tree, &group)
+            apply(&tree, &group).map(|()| {
+                // Before the changes are acknowledged (after the sync), so a
+                // call that starts after the answer sees them.
+                memory.apply(&group);
+                if affects_callers {
+                    revision.fetch_add(1, Ordering::Release);
+                }
+            })
         };
-        if written.is_ok() && !group.is_empty() {
-            // Before the changes are acknowledged (after the sync), so a
-            // call that starts after the answer sees them.
-            memory.apply(&group);
-            if affects_callers {
-                revision.fetch_add(1, Ordering::Release);
-            }
-        }
         group.clear();
         let apply_us = apply_started.elapsed().as_micros() as u64;
         let started = Instant::now();
